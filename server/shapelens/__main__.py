@@ -1,0 +1,3 @@
+from shapelens.cli import main
+
+raise SystemExit(main())
