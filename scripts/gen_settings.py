@@ -3,8 +3,8 @@
 
 Writes
 * ``contributes.configuration`` in the root ``package.json`` (the VS Code manifest), and
-* the settings table in ``README.md`` between ``<!-- settings:start -->`` and
-  ``<!-- settings:end -->`` (README.md is left alone if it lacks the markers).
+* the settings table between ``<!-- settings:start -->`` and ``<!-- settings:end -->``
+  in ``README.md`` and ``docs/editors.md`` (a file without the markers is left alone).
 
 Usage:
     python scripts/gen_settings.py           # rewrite the files
@@ -26,6 +26,8 @@ from shapelens.settings import configuration_properties, iter_settings  # noqa: 
 
 START = "<!-- settings:start -->"
 END = "<!-- settings:end -->"
+#: Markdown files that get the settings table (each only if it has the markers).
+MARKDOWN_FILES = ("README.md", "docs/editors.md")
 
 
 def configuration() -> dict[str, Any]:
@@ -51,12 +53,12 @@ def _cell(text: str) -> str:
 def _type_of(meta: Any) -> str:
     json_type = meta["json_type"]
     if meta["enum"]:
-        return " \\| ".join(f'`"{v}"`' for v in meta["enum"])
+        return " | ".join(f'`"{v}"`' for v in meta["enum"])
     if json_type == "array" and meta["items"]:
         return f"array of {meta['items']['type']}"
     if json_type == "object" and meta["values"]:
         values = meta["values"]
-        inner = " \\| ".join(f'`"{v}"`' for v in values["enum"]) if values.get("enum") else values["type"]
+        inner = " | ".join(f'`"{v}"`' for v in values["enum"]) if values.get("enum") else values["type"]
         return f"object: name → {inner}"
     text = json_type
     if meta["minimum"] is not None:
@@ -75,7 +77,7 @@ def settings_table() -> str:
         if meta["client_only"]:
             notes.append("*Editor client only.*")
         if meta["restricted"]:
-            notes.append("*Ignored from untrusted workspaces.*")
+            notes.append("*Workspace values are ignored in untrusted workspaces.*")
         description = " ".join([meta["description"], *notes])
         default = json.dumps(info.default, ensure_ascii=False)
         lines.append(
@@ -96,12 +98,11 @@ def render_readme(text: str) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if package.json or README.md is out of date")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a generated file is out of date")
     parser.add_argument("--root", type=Path, default=ROOT, help="repository root (default: this checkout)")
     args = parser.parse_args(argv)
 
     package_path = args.root / "package.json"
-    readme_path = args.root / "README.md"
     stale: list[str] = []
 
     package_text = package_path.read_text(encoding="utf-8")
@@ -114,17 +115,19 @@ def main(argv: list[str] | None = None) -> int:
             package_path.write_text(new_text, encoding="utf-8")
             print(f"updated {package_path}")
 
-    if readme_path.exists():
-        readme_text = readme_path.read_text(encoding="utf-8")
-        new_readme = render_readme(readme_text)
-        if new_readme is None:
-            print(f"{readme_path}: no {START} / {END} markers; left alone", file=sys.stderr)
-        elif new_readme != readme_text:
+    for doc_path in (args.root / name for name in MARKDOWN_FILES):
+        if not doc_path.exists():
+            continue
+        doc_text = doc_path.read_text(encoding="utf-8")
+        new_doc = render_readme(doc_text)
+        if new_doc is None:
+            print(f"{doc_path}: no {START} / {END} markers; left alone", file=sys.stderr)
+        elif new_doc != doc_text:
             if args.check:
-                stale.append(str(readme_path))
+                stale.append(str(doc_path))
             else:
-                readme_path.write_text(new_readme, encoding="utf-8")
-                print(f"updated {readme_path}")
+                doc_path.write_text(new_doc, encoding="utf-8")
+                print(f"updated {doc_path}")
 
     if stale:
         for path in stale:

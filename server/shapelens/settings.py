@@ -223,12 +223,15 @@ class ConfirmSettings:
         10.0, json_type="number", minimum=1, description="Stop a confirm run that takes longer than this (seconds)."
     )
     memory_mb: int = setting(
-        4096, json_type="integer", minimum=256, description="Memory limit of the confirm worker, in MiB."
+        4096, json_type="integer", minimum=256, description="Address-space limit of the confirm worker, in MiB."
     )
     cpu_check: bool = setting(
         True,
         json_type="boolean",
-        description="Also check that the model's forward runs on the CPU (meta-device results are cross-checked).",
+        description=(
+            "When confirming, also run small models on the CPU with real tensors: "
+            "meta-device kernels accept some shapes that CPU kernels reject."
+        ),
     )
     symbol_values: Mapping[str, int] = setting(
         json_type="object",
