@@ -214,6 +214,14 @@ def test_integral_floats_accepted_for_integers():
     assert s.confirm.symbol_values == {"B": 8}
 
 
+def test_for_untrusted_workspace_turns_confirm_off():
+    s = parse_settings({"confirm": {"enable": True, "python": "/x/python", "delayMs": 5}, "interpreter": ["py"]})
+    safe = s.for_untrusted_workspace()
+    assert safe.confirm.enable is False and safe.confirm.python == "" and safe.interpreter == ()
+    assert safe.confirm.delay_ms == 5
+    assert s.confirm.enable is True  # the original is unchanged
+
+
 # --------------------------------------------------------------------------- bad values
 
 

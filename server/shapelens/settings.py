@@ -278,6 +278,19 @@ class Settings:
         """The camelCase JSON object of the ``shapelens`` section."""
         return _to_json(self)
 
+    def for_untrusted_workspace(self) -> "Settings":
+        """These settings with everything that runs workspace code switched off.
+
+        Use when the client says the workspace is not trusted (VS Code sends
+        ``initializationOptions.workspaceTrusted: false``): the confirm worker
+        would import the workspace's modules.
+        """
+        return dataclasses.replace(
+            self,
+            interpreter=(),
+            confirm=dataclasses.replace(self.confirm, enable=False, python=""),
+        )
+
 
 def _to_json(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
