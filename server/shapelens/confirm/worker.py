@@ -489,7 +489,6 @@ class Worker:
             for p in added:
                 if p in sys.path:
                     sys.path.remove(p)
-            gc.collect()
 
     def run_entry(self, runner: Runner, ns: dict, entry: dict, cpu_check: bool,
                   symbols: dict) -> dict:
@@ -573,6 +572,27 @@ def _numel(shape: list[int]) -> int:
     return n
 
 
+def _warm_up(torch: Any) -> None:
+    """Run common layers once on meta and CPU before announcing readiness.
+
+    torch initialises meta kernels, decompositions and dispatch caches lazily; the first
+    forward would otherwise pay ~1 s, charged to the user's first (time-limited) request.
+    """
+    nn = torch.nn
+    try:
+        for device in ("meta", "cpu"):
+            with torch.device(device), torch.no_grad():
+                net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                                    nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16, 2)).eval()
+                net(torch.zeros(1, 3, 4, 4))
+                rnn = nn.LSTM(4, 4, batch_first=True)
+                rnn(torch.zeros(1, 2, 4))
+                nn.Embedding(4, 4)(torch.zeros(1, 2, dtype=torch.long))
+                nn.LayerNorm(4)(torch.zeros(2, 4))
+    except Exception:  # warm-up is best effort
+        pass
+
+
 # ----------------------------------------------------------------------------------------
 # Main loop
 # ----------------------------------------------------------------------------------------
@@ -601,6 +621,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:
         pass
     worker = Worker(torch)
+    _warm_up(torch)
+    # torch's own objects never die: keep them out of later collections (a full collection
+    # over them costs ~100 ms).
+    gc.collect()
+    gc.freeze()
     send({"id": None, "event": "ready", "result": worker.ping({})})
 
     stdin = sys.stdin.buffer
@@ -626,6 +651,7 @@ def main(argv: list[str] | None = None) -> int:
                 send({"id": rid, "result": worker.ping(req.get("params") or {})})
             elif method == "confirm":
                 send({"id": rid, "result": worker.confirm(req.get("params") or {})})
+                gc.collect()  # free the user's models after answering, not before
             else:
                 send({"id": rid, "error": {"type": "method", "message": f"unknown method {method!r}"}})
         except MemoryError:

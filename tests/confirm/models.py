@@ -1,0 +1,152 @@
+"""Model sources used by the worker tests (as the editor would send them)."""
+
+CNN = '''\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.fc1 = nn.Linear(16 * 14 * 14, 10)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = x.view(x.size(0), -1)
+        out = self.fc1(x)
+        return out
+
+
+net = Net()
+print(net(torch.randn(1, 3, 28, 28)).shape)
+'''
+CNN_LINES = {"conv": 14, "view": 15, "fc": 16}
+
+BLOCKS = '''\
+import torch
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+        self.bn = nn.BatchNorm2d(cout)
+
+    def forward(self, x):
+        y = self.bn(self.conv(x))
+        return torch.relu(y)
+
+
+class Stack(nn.Module):
+    def __init__(self, widths=(3, 8, 16, 32, 64)):
+        super().__init__()
+        self.blocks = nn.ModuleList(Block(a, b) for a, b in zip(widths, widths[1:]))
+
+    def forward(self, x):
+        for blk in self.blocks:
+            x = blk(x)
+        return x
+
+
+class Seq(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(100, 10)
+        self.lstm = nn.LSTM(10, 20, batch_first=True)
+        self.head = nn.Linear(20, 5)
+
+    def forward(self, tokens):
+        e = self.emb(tokens)
+        out, (h, c) = self.lstm(e)
+        logits = self.head(
+            out[:, -1]
+        )
+        return logits
+'''
+
+TORCH_ONLY_ERROR = '''\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Spectral(nn.Module):
+    def forward(self, x):
+        y = x * 2
+        z = torch.fft.rfft2(y, dim=(1, 2, 5))
+        return z
+
+
+class Warp(nn.Module):
+    def forward(self, img, grid):
+        a = img + 1
+        return F.grid_sample(a, grid, align_corners=False)
+'''
+
+TRANSPOSE_TRAP = '''\
+import torch.nn as nn
+
+
+class Up(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(8, 4, 2, stride=2)
+
+    def forward(self, x):
+        return self.up(x)
+'''
+
+HANG_TOP = '''\
+import torch.nn as nn
+
+class Tiny(nn.Module):
+    def forward(self, x):
+        return x * 2
+
+while True:
+    pass
+'''
+
+HANG_FORWARD = '''\
+import torch.nn as nn
+
+class Hang(nn.Module):
+    def forward(self, x):
+        while True:
+            pass
+'''
+
+REMOVE_TOP = '''\
+import os
+import torch.nn as nn
+
+class Tiny(nn.Module):
+    def forward(self, x):
+        y = x + 1
+        return y
+
+os.remove({path!r})
+'''
+
+EXIT_FORWARD = '''\
+import os
+import torch.nn as nn
+
+class Die(nn.Module):
+    def forward(self, x):
+        os._exit(3)
+'''
+
+CTOR_ERROR = '''\
+import torch.nn as nn
+
+class Bad(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.fc = nn.Linear(n, 2)
+        raise ValueError("bad config")
+'''
