@@ -157,7 +157,8 @@ class ServerManager implements vscode.Disposable {
       setting: config.get<unknown>('interpreter'),
       pythonExtension: fromExtension,
       platform: process.platform,
-      variables: { workspaceFolder: folder?.uri.fsPath, userHome: os.homedir(), env: process.env },
+      // ${workspaceFolder} is left unresolved in an untrusted workspace: no interpreter from there.
+      variables: { workspaceFolder: trusted ? folder?.uri.fsPath : undefined, userHome: os.homedir(), env: process.env },
     });
     const shown = formatCommand(choice.command);
     this.log.info(`Interpreter: ${shown} (from ${choice.source})${trusted ? '' : ' [untrusted workspace]'}`);
