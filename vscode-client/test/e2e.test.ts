@@ -32,7 +32,11 @@ def initialize(ls, params):
         json.dump({"argv": sys.orig_argv, "initializationOptions": params.initialization_options}, fh)
 
 @server.feature(types.INITIALIZED)
-def initialized(ls, params):
+async def initialized(ls, params):
+    pulled = await ls.workspace_configuration_async(types.ConfigurationParams(items=[
+        types.ConfigurationItem(section="shapelens"), types.ConfigurationItem(section="shapelens.confirm")]))
+    with open(OUT + ".config", "w") as fh:
+        json.dump(pulled, fh)
     ls.protocol.notify("shapelens/status", {"state": "analysing", "uri": "file:///x.py"})
     ls.protocol.notify("shapelens/status", {"state": "ready", "uri": "file:///x.py"})
 
@@ -46,8 +50,11 @@ server.start_io()
 `;
 
 function findPython(): string | undefined {
-  const candidates = [path.join(ROOT, '.venv', 'bin', 'python'), 'python3'];
+  const candidates = [process.env.SHAPELENS_TEST_PYTHON, path.join(ROOT, '.venv', 'bin', 'python'), 'python3'];
   for (const python of candidates) {
+    if (!python) {
+      continue;
+    }
     try {
       execFileSync(python, ['-c', 'import sys, pygls.lsp.server; assert sys.version_info >= (3, 10)'], { stdio: 'ignore' });
       return python;
@@ -100,7 +107,7 @@ function withDefaults<T extends object>(explicit: T, name: string): T {
 
 const python = fs.existsSync(BUNDLE) && process.platform !== 'win32' ? findPython() : undefined;
 
-test('e2e: starts <python> -m shapelens, sends settings, tracks status, shows the model summary', { skip: python ? false : 'no Python 3.10+ with pygls 2 (or bundle not built)', timeout: 60000 }, async () => {
+async function startExtension(trusted: boolean) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shapelens-e2e-'));
   fs.mkdirSync(path.join(dir, 'shapelens'));
   fs.writeFileSync(path.join(dir, 'shapelens', '__init__.py'), '__version__ = "9.9.9"\n');
@@ -162,11 +169,14 @@ test('e2e: starts <python> -m shapelens, sends settings, tracks status, shows th
       window,
       workspace: withDefaults(
         {
-          isTrusted: true,
+          isTrusted: trusted,
           workspaceFolders: undefined,
           textDocuments: [],
           notebookDocuments: [],
-          getConfiguration: () => ({ ...settings, get: (k: string) => settings[k], has: (k: string) => k in settings }),
+          getConfiguration: (section?: string) => {
+            const values: Record<string, unknown> = section === 'shapelens' ? settings : section === 'shapelens.confirm' ? (settings.confirm as Record<string, unknown>) : { shapelens: settings };
+            return { ...values, get: (k: string) => values[k], has: (k: string) => k in values };
+          },
           openTextDocument: (arg: { language?: string; content?: string }) => {
             opened.push(arg);
             return Promise.resolve({ uri: 'untitled:1' });
@@ -222,8 +232,30 @@ test('e2e: starts <python> -m shapelens, sends settings, tracks status, shows th
     }
   };
 
+  await ext.activate({ subscriptions: [], extensionPath: ROOT });
+  const cleanup = async () => {
+    await ext.deactivate();
+    if (savedEnv.PYTHONPATH === undefined) {
+      delete process.env.PYTHONPATH;
+    } else {
+      process.env.PYTHONPATH = savedEnv.PYTHONPATH;
+    }
+    if (savedEnv.FAKE_SHAPELENS_OUT === undefined) {
+      delete process.env.FAKE_SHAPELENS_OUT;
+    } else {
+      process.env.FAKE_SHAPELENS_OUT = savedEnv.FAKE_SHAPELENS_OUT;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { out, shown, opened, logLines, statusItem, commands, window, waitFor, cleanup };
+}
+
+const skip = python ? false : 'no Python 3.10+ with pygls 2 (set SHAPELENS_TEST_PYTHON) or bundle not built';
+
+test('e2e: starts <python> -m shapelens, sends settings, tracks status, shows the model summary', { skip, timeout: 60000 }, async () => {
+  const h = await startExtension(true);
+  const { out, shown, opened, logLines, statusItem, commands, window, waitFor } = h;
   try {
-    await ext.activate({ subscriptions: [], extensionPath: ROOT });
     await waitFor('the status bar to say ready', () => statusItem.text === '$(check) ShapeLens' && fs.existsSync(out));
     assert.deepEqual(shown, []);
 
@@ -233,6 +265,9 @@ test('e2e: starts <python> -m shapelens, sends settings, tracks status, shows th
     assert.deepEqual(init.initializationOptions.inlayHints, { enable: false, maxLength: 40 });
     assert.equal(init.initializationOptions.confirm.enable, true);
     assert.ok(logLines.some((l) => l.includes('shapelens 9.9.9')), logLines.join('\n'));
+    const pulled = JSON.parse(fs.readFileSync(out + '.config', 'utf8'));
+    assert.equal(pulled[0].confirm.enable, true);
+    assert.equal(pulled[1].python, '/opt/torch/bin/python');
 
     // Show Model Summary: cursor at 3:7 -> Markdown in a new untitled document.
     window.activeTextEditor = {
@@ -255,14 +290,22 @@ test('e2e: starts <python> -m shapelens, sends settings, tracks status, shows th
     await commands.get('shapelens.restartServer')!();
     await waitFor('ready after restart', () => statusItem.text === '$(check) ShapeLens');
   } finally {
-    await ext.deactivate();
-    process.env.PYTHONPATH = savedEnv.PYTHONPATH ?? '';
-    if (savedEnv.PYTHONPATH === undefined) {
-      delete process.env.PYTHONPATH;
-    }
-    if (savedEnv.FAKE_SHAPELENS_OUT === undefined) {
-      delete process.env.FAKE_SHAPELENS_OUT;
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+    await h.cleanup();
+  }
+});
+
+test('e2e: untrusted workspace: confirm is forced off in initializationOptions and workspace/configuration', { skip, timeout: 60000 }, async () => {
+  const h = await startExtension(false);
+  try {
+    await h.waitFor('ready', () => h.statusItem.text === '$(check) ShapeLens' && fs.existsSync(h.out + '.config'));
+    const init = JSON.parse(fs.readFileSync(h.out, 'utf8'));
+    assert.equal(init.initializationOptions.workspaceTrusted, false);
+    assert.deepEqual(init.initializationOptions.confirm, { enable: false });
+    assert.deepEqual(init.initializationOptions.inlayHints, { enable: false, maxLength: 40 });
+    const pulled = JSON.parse(fs.readFileSync(h.out + '.config', 'utf8'));
+    assert.deepEqual(pulled[0].confirm, { enable: false });
+    assert.deepEqual(pulled[1], { enable: false });
+  } finally {
+    await h.cleanup();
   }
 });
