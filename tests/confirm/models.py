@@ -150,3 +150,77 @@ class Bad(nn.Module):
         self.fc = nn.Linear(n, 2)
         raise ValueError("bad config")
 '''
+
+DATA_DEPENDENT = '''\
+import torch
+import torch.nn as nn
+
+
+class Gate(nn.Module):
+    def forward(self, x):
+        k = int((x > 0).sum().item()) % 3 + 1
+        y = x[:, :k]
+        return y
+'''
+
+RESNET = '''\
+import torch
+import torch.nn as nn
+from einops import rearrange
+
+
+class BasicBlock(nn.Module):
+    expansion = 1
+
+    def __init__(self, cin, cout, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.short = nn.Sequential()
+        if stride != 1 or cin != cout:
+            self.short = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = torch.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out = out + self.short(x)
+        return torch.relu(out)
+
+
+class ResNet(nn.Module):
+    def __init__(self, block, layers, num_classes=10):
+        super().__init__()
+        self.cin = 16
+        self.stem = nn.Conv2d(3, 16, 3, 1, 1)
+        self.stages = nn.Sequential(*[self._stage(block, 16 * 2 ** i, n, 1 if i == 0 else 2)
+                                      for i, n in enumerate(layers)])
+        self.fc = nn.Linear(16 * 2 ** (len(layers) - 1), num_classes)
+
+    def _stage(self, block, cout, n, stride):
+        blocks = []
+        for s in [stride] + [1] * (n - 1):
+            blocks.append(block(self.cin, cout, s))
+            self.cin = cout
+        return nn.Sequential(*blocks)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = self.stages(x)
+        x = x.mean(dim=(2, 3))
+        tokens = rearrange(x, "b c -> b 1 c")
+        return self.fc(tokens[:, 0])
+
+
+model = ResNet(BasicBlock, [2, 2, 2, 2])
+'''
+
+READS_STDIN = '''\
+import torch.nn as nn
+
+class Ask(nn.Module):
+    def forward(self, x):
+        answer = input()
+        return x
+'''

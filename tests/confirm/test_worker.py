@@ -288,3 +288,34 @@ def test_timings(workspace, capsys):
             for name, cls, cpu, wall, inside in rows:
                 print(f"[confirm timings] {cls:6s} cpu_check={cpu!s:5s} round trip {wall * 1000:7.1f} ms, "
                       f"in worker {inside * 1000:7.1f} ms")
+
+
+def test_meta_unsupported_op_falls_back_to_cpu(client, workspace):
+    entry = [{"class": "Gate", "inputs": [[2, 6]]}]
+    meta_only = only(run(client, workspace, "gate.py", M.DATA_DEPENDENT, entry, cpu_check=False))
+    assert not meta_only.ok and meta_only.meta_unsupported and meta_only.error.line == 7
+    assert meta_only.error.device == "meta"
+
+    both = only(run(client, workspace, "gate.py", M.DATA_DEPENDENT, entry, cpu_check=True))
+    assert both.ok and both.device == "cpu" and both.meta_error is not None
+    assert both.shapes[8]["y"][0][0] == 2
+
+
+def test_ctor_expression_with_arguments_and_third_party_import(client, workspace):
+    r = only(run(client, workspace, "resnet.py", M.RESNET, [
+        {"class": "ResNet", "ctor": "ResNet(BasicBlock, [2, 2, 2, 2], num_classes=10)",
+         "inputs": [[2, 3, 32, 32]]}]))
+    assert r.ok, r.error
+    assert r.output == [(2, 10)]
+    # BasicBlock.forward ran 8 times at 4 resolutions
+    assert r.shapes[20]["out"] == [(2, 16, 32, 32), (2, 32, 16, 16), (2, 64, 8, 8), (2, 128, 4, 4)]
+    assert r.shapes[19]["x"] == [(2, 16, 32, 32), (2, 32, 16, 16), (2, 64, 8, 8)]  # parameters
+    assert r.shapes[46] == {"tokens": [(2, 1, 128)]}
+    assert r.calls[43] == [(2, 16, 32, 32)]
+    assert r.calls[44] == [(2, 128, 4, 4)]  # the Sequential's output, not its children's
+
+
+def test_user_code_reading_stdin_cannot_eat_requests(client, workspace):
+    r = only(run(client, workspace, "ask.py", M.READS_STDIN, [{"class": "Ask", "inputs": [[1]]}]))
+    assert not r.ok and r.error.type == "EOFError" and r.error.line == 5
+    assert only(run(client, workspace, "cnn.py", M.CNN, [{"class": "Net", "inputs": [[1, 3, 28, 28]]}])).ok

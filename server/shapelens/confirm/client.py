@@ -97,6 +97,7 @@ class EntryResult:
     error: TorchError | None = None
     meta_error: TorchError | None = None  # meta failed but CPU succeeded
     cpu_checked: bool = False
+    meta_unsupported: bool = False  # an op had no meta kernel / needed real data
     ctor: str | None = None
 
     @classmethod
@@ -126,6 +127,7 @@ class EntryResult:
             error=TorchError.from_json(data.get("error")),
             meta_error=TorchError.from_json(data.get("meta_error")),
             cpu_checked=bool(data.get("cpu_checked")),
+            meta_unsupported=bool(data.get("meta_unsupported")),
             ctor=data.get("ctor"),
         )
 

@@ -46,13 +46,22 @@ _MODULE_ATTRS = (
 # ----------------------------------------------------------------------------------------
 # Start-up
 # ----------------------------------------------------------------------------------------
-def _claim_stdout() -> io.TextIOWrapper:
-    """Keep the real stdout for protocol lines; send everything else written to fd 1 to fd 2."""
+def _claim_stdio() -> tuple[io.BufferedReader, io.TextIOWrapper]:
+    """Keep the real stdin/stdout for the protocol only.
+
+    File descriptor 1 is pointed at stderr (prints from user code, torch or C extensions land
+    in the log) and fd 0 at /dev/null (a stray ``input()`` must not eat a request).
+    """
     sys.stdout.flush()
-    proto = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    proto_out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    proto_in = os.fdopen(os.dup(0), "rb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    return proto
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdin = open(os.devnull, encoding="utf-8")
+    return proto_in, proto_out
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -520,7 +529,8 @@ class Worker:
         result: dict[str, Any] = {"class": cls, "ctor": ctor, "ok": True, "device": "meta",
                                   "shapes": meta.shapes, "calls": meta.calls,
                                   "call_modules": meta.call_modules, "output": meta.output,
-                                  "error": meta.error, "meta_error": None, "cpu_checked": cpu is not None}
+                                  "error": meta.error, "meta_error": None, "cpu_checked": cpu is not None,
+                                  "meta_unsupported": unsupported}
         if meta.error is not None:
             result["ok"] = False
         if cpu is not None:
@@ -547,6 +557,7 @@ def _failed_entry(entry: dict, err: dict, seconds: float) -> dict:
     return {"class": entry.get("class") or "", "ctor": entry.get("ctor"), "ok": False,
             "device": err.get("device"), "shapes": {}, "calls": {}, "call_modules": {},
             "output": None, "error": err, "meta_error": None, "cpu_checked": False,
+            "meta_unsupported": False,
             "seconds": round(seconds, 6)}
 
 
@@ -602,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="address-space limit for this process (0 = none)")
     args = parser.parse_args(argv)
 
-    proto = _claim_stdout()
+    stdin, proto = _claim_stdio()
     _silence()
     _limit_memory(args.memory_mb)
 
@@ -628,7 +639,6 @@ def main(argv: list[str] | None = None) -> int:
     gc.freeze()
     send({"id": None, "event": "ready", "result": worker.ping({})})
 
-    stdin = sys.stdin.buffer
     while True:
         raw = stdin.readline()
         if not raw:
