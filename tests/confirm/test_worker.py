@@ -309,7 +309,7 @@ def test_ctor_expression_with_arguments_and_third_party_import(client, workspace
     assert r.output == [(2, 10)]
     # BasicBlock.forward ran 8 times at 4 resolutions
     assert r.shapes[20]["out"] == [(2, 16, 32, 32), (2, 32, 16, 16), (2, 64, 8, 8), (2, 128, 4, 4)]
-    assert r.shapes[19]["x"] == [(2, 16, 32, 32), (2, 32, 16, 16), (2, 64, 8, 8)]  # parameters
+    assert r.shapes[19]["x"] == [(2, 16, 32, 32), (2, 32, 16, 16), (2, 64, 8, 8), (2, 128, 4, 4)]  # parameters
     assert r.shapes[46] == {"tokens": [(2, 1, 128)]}
     assert r.calls[43] == [(2, 16, 32, 32)]
     assert r.calls[44] == [(2, 128, 4, 4)]  # the Sequential's output, not its children's
