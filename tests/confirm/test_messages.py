@@ -107,3 +107,4 @@ def test_format_shape():
     assert format_shape([2, 3]) == "(2, 3)"
     assert format_shape([10]) == "(10,)"
     assert format_shape([]) == "()"
+

@@ -256,6 +256,14 @@ class ConfirmClient:
         self._ids = itertools.count(1)
         self._unavailable_reason: str | None = None
 
+    @classmethod
+    def from_settings(cls, confirm_settings: Any) -> "ConfirmClient":
+        """Build from a ``shapelens.settings.ConfirmSettings`` (duck-typed: python,
+        timeout_seconds, memory_mb)."""
+        return cls(python=getattr(confirm_settings, "python", "") or None,
+                   timeout=float(getattr(confirm_settings, "timeout_seconds", 10.0)),
+                   memory_mb=int(getattr(confirm_settings, "memory_mb", 4096)))
+
     # -- public ----------------------------------------------------------------------------
     def confirm(self, path: str, source: str | None, root: str | None,
                 entries: Iterable[Mapping[str, Any]], cpu_check: bool = True,
