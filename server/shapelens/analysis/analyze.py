@@ -1,0 +1,357 @@
+"""The single entry of the analysis core: `analyze(path, source) -> FileAnalysis`.
+
+Runs the file's top level abstractly (so every call site feeds its model real shapes), then
+runs each nn.Module class nobody called with entries from pyproject.toml or with symbolic
+inputs, and gathers what was seen in this file into plain data for the CLI and the server.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import time
+from dataclasses import dataclass, field
+
+from shapelens import findings as codes
+from shapelens.analysis.entries import forward_specs, make_tensor
+from shapelens.analysis.interpreter import BudgetExhausted, Frame, Interpreter
+from shapelens.analysis.project import Project
+from shapelens.analysis.recorder import CallFact, Constraint, ModelRun, Recorder
+from shapelens.analysis.source import ParsedFile, parse_source
+from shapelens.dims import Dim, eq, example_solution, fmt_shape
+from shapelens.findings import Finding, Severity
+from shapelens.ops.registry import Layer
+from shapelens.values import (
+    UNKNOWN, ClassV, FunctionV, ModuleV, ObjectV, Span, TensorV, TupleV, Value, is_module_value,
+)
+
+
+@dataclass
+class LayerRow:
+    name: str
+    description: str
+    kind: str
+    params: int | None
+    outputs: list[TensorV]
+    span: Span | None
+    path: str | None
+
+
+@dataclass
+class ModelSummary:
+    class_name: str
+    span: Span | None
+    inputs: tuple[Value, ...]
+    output: Value
+    entry: str
+    layers: list[LayerRow]
+    total_params: int | None
+
+    def signature(self) -> str:
+        ins = ", ".join(describe_value(v) for v in self.inputs)
+        return f"{ins} → {describe_value(self.output)}"
+
+
+@dataclass
+class FileAnalysis:
+    path: str
+    parsed: ParsedFile
+    findings: list[Finding]
+    assigns: dict[int, dict[str, list[TensorV]]]
+    calls: dict[int, list[CallFact]]
+    models: list[ModelSummary]
+    constraints: list[Constraint]
+    seconds: float
+    complete: bool = True  # False when the step budget ran out
+    confirmed: dict | None = None  # filled by the torch confirmation
+
+    def shapes_json(self) -> dict:
+        lines: dict[str, dict[str, list]] = {}
+        for line in sorted(self.assigns):
+            entry = {name: shape_json(join_shapes(vals)) for name, vals in self.assigns[line].items()}
+            lines[str(line)] = entry
+        out: dict = {"lines": lines}
+        if self.confirmed is not None:
+            out["confirmed"] = self.confirmed
+        out["models"] = [
+            {"class": m.class_name, "line": m.span.line if m.span else None, "entry": m.entry,
+             "inputs": [shape_json(v.shape) if isinstance(v, TensorV) else None for v in m.inputs],
+             "output": shape_json(m.output.shape) if isinstance(m.output, TensorV) else None,
+             "params": m.total_params}
+            for m in self.models
+        ]
+        return out
+
+    def line_facts(self, line: int) -> list[tuple[str, TensorV]]:
+        """Tensor names bound on a line, then intermediate call results on it."""
+        out: list[tuple[str, TensorV]] = []
+        for name, vals in self.assigns.get(line, {}).items():
+            out.append((name, join_shapes_value(vals)))
+        return out
+
+
+def first_tensor(v: Value) -> TensorV | None:
+    if isinstance(v, TensorV):
+        return v
+    if isinstance(v, TupleV):
+        for i in v.items:
+            t = first_tensor(i)
+            if t is not None:
+                return t
+    return None
+
+
+def describe_value(v: Value) -> str:
+    if isinstance(v, TensorV):
+        return fmt_shape(v.shape)
+    if isinstance(v, TupleV):
+        return "(" + ", ".join(describe_value(i) for i in v.items) + ")"
+    return "unknown"
+
+
+def join_shapes(vals: list[TensorV]) -> tuple[Dim, ...] | None:
+    return join_shapes_value(vals).shape
+
+
+def join_shapes_value(vals: list[TensorV]) -> TensorV:
+    first = vals[0]
+    for v in vals[1:]:
+        if v.shape is None or first.shape is None or len(v.shape) != len(first.shape):
+            return TensorV(None, first.dtype)
+        if any(eq(a, b) is not True for a, b in zip(v.shape, first.shape)):
+            dims = tuple(a if eq(a, b) is True else Dim.unknown("varies between calls") for a, b in zip(first.shape, v.shape))
+            first = TensorV(dims, first.dtype)
+    return first
+
+
+def shape_json(shape) -> list | None:
+    if shape is None:
+        return None
+    out = []
+    for d in shape:
+        out.append(d.value if d.value is not None else ("?" if d.has_unknown() else str(d)))
+    return out
+
+
+def default_project(path: str) -> Project:
+    root = find_root(path)
+    return Project(roots=[root] if root else [])
+
+
+def find_root(path: str) -> str | None:
+    d = os.path.dirname(os.path.abspath(path))
+    while True:
+        if any(os.path.exists(os.path.join(d, m)) for m in ("pyproject.toml", ".git", "setup.py")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return os.path.dirname(os.path.abspath(path))
+        d = parent
+
+
+def analyze(path: str, source: str, project: Project | None = None, entries: list | None = None,
+            budget: int | None = None) -> FileAnalysis:
+    """Analyse one file. `entries` are model entries (from pyproject.toml) for this file."""
+    started = time.perf_counter()
+    path = os.path.abspath(path) if not path.startswith("<") else path
+    project = project or default_project(path)
+    with project.lock:
+        project.overlay[path] = source
+        pf = parse_source(source, path)
+        project.set_parsed(pf)
+        project.forget_namespaces()
+        rec = Recorder()
+        interp = Interpreter(project, rec) if budget is None else Interpreter(project, rec, budget)
+        interp.main_path = path
+        project.interp = interp
+        namespace: dict[str, Value] = {}
+        complete = True
+        try:
+            interp.exec_module(pf, namespace)
+            for entry in entries or []:
+                run_entry(interp, pf, namespace, entry)
+            run_uncalled_models(interp, pf, namespace)
+            run_uncalled_functions(interp, pf, namespace)
+        except (BudgetExhausted, RecursionError):
+            complete = False
+        except Exception:  # never let one file take a run down; what was seen so far stands
+            complete = False
+        finally:
+            project.interp = None
+        result = collect(path, pf, rec, time.perf_counter() - started, complete)
+    return result
+
+
+def run_entry(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value], entry) -> None:
+    """A `[[tool.shapelens.entries]]` model: build it from `call`, feed it `inputs`."""
+    try:
+        expr = ast.parse(entry.call, mode="eval").body
+    except SyntaxError:
+        return
+    frame = Frame(dict(namespace), namespace, pf, "<entry>")
+    model = interp.eval(expr, frame)
+    if not is_module_value(model):
+        return
+    symbols: dict[str, Dim] = {}
+    from shapelens.analysis.entries import InputSpec
+
+    tensors = tuple(
+        make_tensor(interp, InputSpec(tuple(shape), dtype, "entry"), symbols)
+        for shape, dtype in zip(entry.inputs, entry.dtypes or ["float32"] * len(entry.inputs))
+    )
+    node = expr if isinstance(expr, ast.AST) else ast.Constant(0)
+    interp.call_module(model, tensors, {}, frame, node)
+    if interp.rec.runs:
+        interp.rec.runs[-1].entry = "entry"
+
+
+def run_uncalled_models(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value]) -> None:
+    """Classes of this file that no call reached: build with defaults, feed symbolic inputs."""
+    called = {(r.path, r.class_name) for r in interp.rec.runs}
+    for node in pf.tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        cls = namespace.get(node.name)
+        if not isinstance(cls, ClassV) or not cls.is_module or (pf.path, cls.name) in called:
+            continue
+        if not isinstance(cls.lookup("forward"), FunctionV):
+            continue
+        frame = Frame(dict(namespace), namespace, pf, f"<symbolic {cls.name}>")
+        init = cls.lookup("__init__")
+        obj = interp.instantiate(cls, (), {}, frame, node)
+        if not isinstance(obj, ObjectV):
+            continue
+        obj.def_span, obj.def_path = pf.span(node), pf.path
+        params, specs = forward_specs(interp, obj, pf.lines)
+        symbols: dict[str, Dim] = {}
+        args = []
+        entry_kind = "symbolic"
+        for p in params:
+            spec = specs.get(p)
+            if spec is None:
+                args.append(TensorV(None, "float32"))
+                continue
+            if spec.source in ("annotation", "comment", "docstring"):
+                entry_kind = spec.source
+            args.append(make_tensor(interp, spec, symbols))
+        if not params:
+            continue
+        fwd = cls.lookup("forward")
+        # Optional forward parameters keep their defaults (`mask=None`).
+        n_required = len(params) - len(fwd.node.args.defaults) if isinstance(fwd, FunctionV) else len(params)
+        args = args[: max(n_required, sum(1 for p in params if p in specs))]
+        interp.call_module(obj, tuple(args), {}, frame, node)
+        for r in reversed(interp.rec.runs):
+            if r.module is obj:
+                r.entry = entry_kind
+                break
+
+
+def run_uncalled_functions(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value]) -> None:
+    """Module-level functions nobody called (a `main`, a test) still show their shapes."""
+    called = {id(f) for f, _ in []}
+    for node in pf.tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            fn = namespace.get(node.name)
+            if isinstance(fn, FunctionV) and not fn.node.args.args and not fn.node.args.posonlyargs:
+                if not any((pf.path, ln) in interp.rec.assigns for ln in range(node.lineno, (node.end_lineno or node.lineno) + 1)):
+                    frame = Frame(dict(namespace), namespace, pf, "<root>")
+                    interp.call_function(fn, (), {}, frame, node)
+
+
+def collect(path: str, pf: ParsedFile, rec: Recorder, seconds: float, complete: bool) -> FileAnalysis:
+    findings = [f for f in rec.findings.values() if f.path == path]
+    for line, col, msg in pf.syntax_errors[:1]:
+        findings.append(Finding(codes.SYNTAX.code, f"Syntax error: {msg}; shapes around it may be missing", path,
+                                Span(line, col, line, col + 1), Severity.INFORMATION))
+    findings.sort(key=lambda f: (f.span.line, f.span.col, f.code))
+    assigns = {line: names for (p, line), names in rec.assigns.items() if p == path}
+    calls = {line: facts for (p, line), facts in rec.calls.items() if p == path}
+    constraints = [c for c in rec.constraints if c.path == path]
+    models = summarize_models(path, rec)
+    return FileAnalysis(path, pf, findings, assigns, calls, models, constraints, seconds, complete)
+
+
+def summarize_models(path: str, rec: Recorder) -> list[ModelSummary]:
+    out: list[ModelSummary] = []
+    seen: set[str] = set()
+    # Prefer a concrete call's run over symbolic ones for the same class.
+    runs = sorted((r for r in rec.runs if r.path == path), key=lambda r: 0 if r.entry == "call" else 1)
+    for r in runs:
+        if r.class_name in seen:
+            continue
+        seen.add(r.class_name)
+        layers = layer_rows(r.module)
+        total = 0
+        for row in layers:
+            if row.params is None:
+                total = None  # type: ignore[assignment]
+                break
+            total += row.params
+        out.append(ModelSummary(r.class_name, r.span, r.inputs, r.output, r.entry, layers, total))
+    return out
+
+
+def layer_rows(m: Value, prefix: str = "") -> list[LayerRow]:
+    """Leaf layers of a model, in definition order, with parameter counts."""
+    rows: list[LayerRow] = []
+    if isinstance(m, ObjectV):
+        items = [(k, v) for k, v in m.attrs.items() if is_module_value(v) and k != "__layer__"]
+        own = m.attrs.get("__layer__")
+        if isinstance(own, ModuleV):
+            rows.extend(layer_rows(own, prefix.rstrip(".") or m.cls.name))
+        for k, v in m.attrs.items():
+            if isinstance(v, TensorV) and v.shape is not None and not k.startswith("_"):
+                pass
+    elif isinstance(m, ModuleV) and m.children is not None:
+        items = list(m.children)
+    elif isinstance(m, ModuleV):
+        rule = m.rule
+        params: int | None = 0
+        if isinstance(rule, Layer):
+            try:
+                ps = rule.params(m)
+            except Exception:
+                ps = None
+            if ps is None:
+                params = None
+            else:
+                for shape in ps.values():
+                    n = 1
+                    for d in shape:
+                        v = Dim.of(d).value
+                        if v is None:
+                            n = None  # type: ignore[assignment]
+                            break
+                        n *= v
+                    if n is None:
+                        params = None
+                        break
+                    params += n  # type: ignore[operator]
+            try:
+                desc = rule.describe(m)
+            except Exception:
+                desc = m.short
+        else:
+            desc = m.short
+            params = None
+        outs = [first_tensor(o) for _, o in m.seen if first_tensor(o) is not None]
+        return [LayerRow(prefix or m.label(), desc, m.short, params, outs, m.def_span, m.def_path)]
+    else:
+        return rows
+    for k, v in items:
+        rows.extend(layer_rows(v, f"{prefix}{k}" if not prefix else f"{prefix}.{k}"))
+    return rows
+
+
+def constraint_hint(constraints: list[Constraint]) -> list[str]:
+    """Readable needs of symbolic inputs, with an example size when one is easy to find."""
+    out = []
+    for c in constraints:
+        ex = example_solution([(c.lhs, c.rhs)])
+        sample = ""
+        if ex:
+            sample = ", e.g. " + "×".join(str(v) for v in ex.values()) if len(set(ex.values())) == 1 and len(ex) > 1 else (
+                ", e.g. " + ", ".join(f"{k}={v}" for k, v in ex.items()))
+        out.append(f"needs {c.lhs} == {c.rhs}{sample} ({c.what})")
+    return out

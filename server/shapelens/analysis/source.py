@@ -1,0 +1,116 @@
+"""Parsing with recovery, and source positions.
+
+Python's `ast` gives UTF-8 byte columns; the engine works in code points (`Span`), and the
+LSP adapter converts code points to the client's units. A file with a syntax error is parsed
+again with the offending lines blanked, so the rest of the file is still analysed.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from shapelens.values import Span
+
+MAX_REPAIRS = 25
+
+
+@dataclass
+class ParsedFile:
+    path: str
+    source: str
+    tree: ast.Module
+    lines: list[str]
+    syntax_errors: list[tuple[int, int, str]] = field(default_factory=list)  # (line, col, msg)
+    _stmt_start: dict[int, int] | None = None
+
+    def span(self, node: ast.AST) -> Span:
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None) or line
+        col = self.code_point_col(line, getattr(node, "col_offset", 0))
+        end_col = self.code_point_col(end_line, getattr(node, "end_col_offset", None) or 0)
+        return Span(line, col, end_line, end_col)
+
+    def code_point_col(self, line: int, byte_col: int) -> int:
+        if not 1 <= line <= len(self.lines):
+            return byte_col
+        text = self.lines[line - 1]
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+    def text(self, span: Span) -> str:
+        if span.line == span.end_line:
+            return self.lines[span.line - 1][span.col : span.end_col] if span.line <= len(self.lines) else ""
+        parts = [self.lines[span.line - 1][span.col :]]
+        parts += self.lines[span.line : span.end_line - 1]
+        parts.append(self.lines[span.end_line - 1][: span.end_col])
+        return "\n".join(parts)
+
+    def segment(self, node: ast.AST) -> str:
+        return self.text(self.span(node))
+
+    def statement_start(self, line: int) -> int:
+        """The first line of the statement that covers `line` (for multi-line statements)."""
+        if self._stmt_start is None:
+            m: dict[int, int] = {}
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.stmt) and not isinstance(
+                    node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With, ast.Try)
+                ):
+                    for ln in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+                        m.setdefault(ln, node.lineno)
+            self._stmt_start = m
+        return self._stmt_start.get(line, line)
+
+
+def _blank(lines: list[str], idx: int) -> None:
+    text = lines[idx]
+    indent = re.match(r"[ \t]*", text).group(0)  # type: ignore[union-attr]
+    lines[idx] = indent + "pass" if text.strip() else text
+
+
+def parse_source(source: str, path: str = "<string>") -> ParsedFile:
+    """Parse, blanking lines that break the parse (keeping line numbers) until it succeeds."""
+    lines = source.splitlines()
+    errors: list[tuple[int, int, str]] = []
+    work = list(lines)
+    for _ in range(MAX_REPAIRS):
+        try:
+            tree = ast.parse("\n".join(work) + "\n", filename=path)
+            return ParsedFile(path, source, tree, lines, errors)
+        except SyntaxError as e:
+            lineno = e.lineno or len(work)
+            if not errors or errors[0][0] != lineno:
+                errors.append((lineno, (e.offset or 1) - 1, e.msg))
+            idx = min(max(lineno - 1, 0), len(work) - 1) if work else 0
+            if not work:
+                break
+            # An unclosed bracket is reported where it opens or at the end: blank from the
+            # reported line down to the next line at the same or lower indentation.
+            if "was never closed" in (e.msg or "") or lineno > len(work):
+                idx = min(idx, len(work) - 1)
+                base = len(work[idx]) - len(work[idx].lstrip())
+                j = idx
+                while j < len(work):
+                    _blank(work, j)
+                    j += 1
+                    if j < len(work) and work[j].strip() and len(work[j]) - len(work[j].lstrip()) <= base:
+                        break
+            else:
+                if work[idx].strip() in ("pass", ""):
+                    # Blanking did not help: the block above lost its body; drop the header.
+                    k = idx - 1
+                    while k >= 0 and not work[k].strip():
+                        k -= 1
+                    if k >= 0:
+                        _blank(work, k)
+                    else:
+                        break
+                else:
+                    _blank(work, idx)
+        except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
+            errors.append((1, 0, str(e) or type(e).__name__))
+            break
+    return ParsedFile(path, source, ast.parse(""), lines, errors)

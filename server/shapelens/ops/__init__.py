@@ -1,0 +1,27 @@
+"""Shape rules, one module per op family, registered by qualified torch name.
+
+Importing this package registers every family; `REGISTRY` answers by name.
+"""
+
+from shapelens.ops.registry import REGISTRY, Layer, NotUnderstood, OpContext, ShapeError, layer, op
+
+# Families register themselves on import. Keep this list sorted.
+from shapelens.ops import (  # noqa: E402,F401
+    activation,
+    containers,
+    conv,
+    creation,
+    elementwise,
+    embedding,
+    indexing,
+    joining,
+    linear,
+    matmul,
+    norm,
+    pooling,
+    recurrent,
+    reduction,
+    reshape,
+)
+
+__all__ = ["REGISTRY", "Layer", "NotUnderstood", "OpContext", "ShapeError", "layer", "op"]
