@@ -224,3 +224,34 @@ class Ask(nn.Module):
         answer = input()
         return x
 '''
+
+SWALLOWS_INTERRUPT = '''\
+import torch.nn as nn
+
+class Stubborn(nn.Module):
+    def forward(self, x):
+        while True:
+            try:
+                while True:
+                    pass
+            except KeyboardInterrupt:
+                pass
+'''
+
+GENERATOR = '''\
+import torch
+import torch.nn as nn
+
+
+def chunks(x):
+    for i in range(2):
+        part = x[i]
+        yield part * 2
+
+
+class Gen(nn.Module):
+    def forward(self, x):
+        parts = list(chunks(x))
+        y = torch.stack(parts)
+        return y
+'''

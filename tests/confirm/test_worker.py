@@ -222,13 +222,45 @@ def test_hanging_forward_times_out_without_blocking_other_threads(workspace):
         assert r.ok and c.starts == 2 and c.worker_pid != first_pid
 
 
-def test_cancel_from_another_thread(workspace):
+def test_cancel_interrupts_and_keeps_the_warm_worker(workspace):
     with ConfirmClient(timeout=60.0) as c:
         assert c.ping() is not None
+        pid = c.worker_pid
+        c.cancel()  # nothing in flight: a no-op, the idle worker survives
+        assert c.running
         threading.Timer(0.5, c.cancel).start()
         t0 = time.monotonic()
         oc = run(c, workspace, "hang.py", M.HANG_FORWARD, [{"class": "Hang", "inputs": [[1, 3]]}])
-        assert oc.cancelled and time.monotonic() - t0 < 10
+        assert oc.cancelled and time.monotonic() - t0 < 5
+        assert c.running and c.worker_pid == pid
+        r = only(run(c, workspace, "cnn.py", M.CNN, [{"class": "Net", "inputs": [[1, 3, 28, 28]]}]))
+        assert r.ok and c.starts == 1
+
+
+def test_cancel_kills_a_worker_that_ignores_the_interrupt(workspace):
+    with ConfirmClient(timeout=60.0) as c:
+        assert c.ping() is not None
+        threading.Timer(0.3, c.cancel).start()
+        t0 = time.monotonic()
+        oc = run(c, workspace, "stubborn.py", M.SWALLOWS_INTERRUPT, [{"class": "Stubborn", "inputs": [[1]]}])
+        assert oc.cancelled and "killed" in oc.reason
+        assert time.monotonic() - t0 < 0.3 + c.CANCEL_GRACE + 3
+        assert not c.running
+        assert only(run(c, workspace, "cnn.py", M.CNN, [{"class": "Net", "inputs": [[1, 3, 28, 28]]}])).ok
+        assert c.starts == 2
+
+
+def test_symbol_expressions_and_generators(client, workspace):
+    r = only(run(client, workspace, "gen.py", M.GENERATOR,
+                 [{"class": "Gen", "inputs": [["2", "T * 2", "H // 2"]]}], symbol_values={"T": 3, "H": 8}))
+    assert r.ok, r.error
+    assert r.shapes[12] == {"x": [(2, 6, 4)]}
+    assert r.shapes[5] == {"x": [(2, 6, 4)]}  # the generator's parameter, at its def line
+    assert r.shapes[7] == {"part": [(6, 4)]}  # not re-attributed on each resume
+    assert 13 not in r.shapes  # a list of tensors is not a tensor
+    assert r.shapes[14] == {"y": [(2, 6, 4)]}
+    bad = only(run(client, workspace, "gen.py", M.GENERATOR, [{"class": "Gen", "inputs": [["T +"]]}]))
+    assert not bad.ok and bad.error.phase == "inputs"
 
 
 def test_interpreter_without_torch_is_unavailable(workspace):

@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import tempfile
@@ -157,6 +158,7 @@ class ConfirmOutcome:
 
 
 _EOF = object()
+_WAKE = object()
 
 
 class _Proc:
@@ -239,6 +241,8 @@ class ConfirmClient:
     charged to a request). ``memory_mb`` is the worker's address-space limit.
     """
 
+    CANCEL_GRACE = 1.0  # seconds a cancelled request gets to stop before the worker is killed
+
     def __init__(self, python: str | None = None, timeout: float = 10.0, memory_mb: int = 4096,
                  start_timeout: float = 120.0) -> None:
         self.python = python or sys.executable
@@ -253,6 +257,7 @@ class ConfirmClient:
         self._lock = threading.Lock()  # one request at a time
         self._state = threading.Lock()  # guards _proc and _cancelled against cancel()
         self._cancelled = False
+        self._inflight: _Proc | None = None
         self._ids = itertools.count(1)
         self._unavailable_reason: str | None = None
 
@@ -287,35 +292,66 @@ class ConfirmClient:
                 return failure
             limit = self.timeout if timeout is None else timeout
             rid = next(self._ids)
+            with self._state:
+                if self._cancelled:  # cancelled while the worker was starting
+                    return ConfirmOutcome(cancelled=True, reason="cancelled",
+                                          seconds=time.monotonic() - started)
+                self._inflight = proc
             try:
-                proc.send({"id": rid, "method": "confirm", "params": params})
-            except (OSError, ValueError):
-                return self._died(proc, started)
-            deadline = time.monotonic() + limit
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                return self._await(proc, rid, params, started, limit)
+            finally:
+                with self._state:
+                    self._inflight = None
+
+    def _await(self, proc: "_Proc", rid: int, params: dict, started: float,
+               limit: float) -> ConfirmOutcome:
+        try:
+            proc.send({"id": rid, "method": "confirm", "params": params})
+        except (OSError, ValueError):
+            return self._died(proc, started)
+        deadline = time.monotonic() + limit
+        grace_end: float | None = None  # set once a cancel was asked for
+        while True:
+            now = time.monotonic()
+            if grace_end is None and self._was_cancelled():
+                grace_end = now + self.CANCEL_GRACE
+            if grace_end is not None and now >= grace_end:
+                # The worker did not stop in time (a long C kernel, or user code swallowing
+                # the interrupt): kill it; the next request starts a fresh one.
+                self._discard(proc)
+                return ConfirmOutcome(cancelled=True, seconds=now - started,
+                                      reason="cancelled; the worker was killed")
+            remaining = deadline - now
+            if remaining <= 0:
+                self._discard(proc)
+                return ConfirmOutcome(timed_out=True, seconds=now - started,
+                                      reason=f"no answer within {limit:g} s; worker killed")
+            wait = min(remaining, 0.25) if grace_end is None else min(remaining, grace_end - now)
+            try:
+                msg = proc.lines.get(timeout=max(wait, 0.0))
+            except queue.Empty:
+                continue
+            if msg is _WAKE:
+                continue
+            if msg is _EOF:
+                if self._was_cancelled():
                     self._discard(proc)
-                    return ConfirmOutcome(timed_out=True, seconds=time.monotonic() - started,
-                                          reason=f"no answer within {limit:g} s; worker killed")
-                try:
-                    msg = proc.lines.get(timeout=min(remaining, 0.25))
-                except queue.Empty:
-                    continue
-                if msg is _EOF:
-                    if self._was_cancelled():
-                        return ConfirmOutcome(cancelled=True, seconds=time.monotonic() - started,
-                                              reason="cancelled")
-                    return self._died(proc, started)
-                if not isinstance(msg, dict) or msg.get("id") != rid:
-                    continue  # a stale answer from an earlier, abandoned request
-                seconds = time.monotonic() - started
-                if "error" in msg:
-                    err = msg["error"] or {}
-                    return ConfirmOutcome(crashed=True, seconds=seconds,
-                                          reason=f"worker error: {err.get('type')}: {err.get('message')}",
-                                          stderr_tail=proc.stderr_tail())
-                return ConfirmOutcome.from_json(msg.get("result") or {}, seconds)
+                    return ConfirmOutcome(cancelled=True, seconds=time.monotonic() - started,
+                                          reason="cancelled")
+                return self._died(proc, started)
+            if not isinstance(msg, dict) or msg.get("id") != rid:
+                continue  # a stale answer from an earlier, abandoned request
+            seconds = time.monotonic() - started
+            if grace_end is not None:
+                # Answered after the cancel (interrupted, or finished anyway): the worker is
+                # alive and warm, and the answer is stale.
+                return ConfirmOutcome(cancelled=True, seconds=seconds, reason="cancelled")
+            if "error" in msg:
+                err = msg["error"] or {}
+                return ConfirmOutcome(crashed=True, seconds=seconds,
+                                      reason=f"worker error: {err.get('type')}: {err.get('message')}",
+                                      stderr_tail=proc.stderr_tail())
+            return ConfirmOutcome.from_json(msg.get("result") or {}, seconds)
 
     def ping(self) -> dict[str, Any] | None:
         """Start the worker if needed; its ``ping`` answer, or None when unavailable."""
@@ -335,6 +371,8 @@ class ConfirmClient:
                     msg = proc.lines.get(timeout=0.25)
                 except queue.Empty:
                     continue
+                if msg is _WAKE:
+                    continue
                 if msg is _EOF:
                     self._discard(proc)
                     return None
@@ -344,16 +382,31 @@ class ConfirmClient:
             return None
 
     def cancel(self) -> None:
-        """Abort the in-flight request (from any thread): kill the worker; it restarts lazily."""
+        """Abort the in-flight request, from any thread; returns at once.
+
+        The worker is interrupted (SIGINT becomes a KeyboardInterrupt in the running model
+        code) and stays warm for the next request; if it has not answered within
+        ``CANCEL_GRACE`` seconds the waiting ``confirm`` kills it. Without a request in
+        flight this does nothing (an idle warm worker is worth keeping).
+        """
         with self._state:
             self._cancelled = True
-            proc = self._proc
-            self._proc = None
-        if proc is not None:
-            proc.kill()
+            proc = self._inflight
+        if proc is None:
+            return
+        try:
+            if os.name == "posix":
+                proc.popen.send_signal(signal.SIGINT)
+            else:  # no way to interrupt politely: kill
+                proc.popen.kill()
+        except OSError:
+            pass
+        proc.lines.put(_WAKE)  # wake the waiting confirm now
 
     def close(self) -> None:
+        """Stop the worker (an in-flight request returns ``cancelled``)."""
         with self._state:
+            self._cancelled = True
             proc = self._proc
             self._proc = None
         if proc is not None:

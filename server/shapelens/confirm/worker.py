@@ -19,10 +19,12 @@ import argparse
 import ast
 import contextlib
 import gc
+import inspect
 import io
 import json
 import logging
 import os
+import signal
 import sys
 import time
 import traceback
@@ -120,6 +122,9 @@ def statement_lines(source: str) -> dict[int, int]:
 # ----------------------------------------------------------------------------------------
 # Recording
 # ----------------------------------------------------------------------------------------
+_SUSPENDABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
 class Recorder:
     """Line tracer + module hooks for one run.
 
@@ -149,8 +154,10 @@ class Recorder:
     def _global(self, frame, event, arg):
         if frame.f_code.co_filename != self.filename:
             return None
-        # Parameters count as assigned by the ``def`` line.
-        self.frames[frame] = [self.stmt_of.get(frame.f_code.co_firstlineno, frame.f_code.co_firstlineno), {}]
+        if frame not in self.frames:  # a resumed generator keeps its state
+            # Parameters count as assigned by the ``def`` line.
+            first = frame.f_code.co_firstlineno
+            self.frames[frame] = [self.stmt_of.get(first, first), {}]
         return self._local
 
     def _local(self, frame, event, arg):
@@ -176,7 +183,10 @@ class Recorder:
         if event == "line":
             state[0] = self.stmt_of.get(frame.f_lineno, frame.f_lineno)
             return self._local
-        self.frames.pop(frame, None)
+        if frame.f_code.co_flags & _SUSPENDABLE:
+            state[0] = None  # a yield: nothing assigned until it resumes
+        else:
+            self.frames.pop(frame, None)
         return None
 
     def _add_shape(self, line: int, name: str, val: Any) -> None:
@@ -371,6 +381,8 @@ class Runner:
                     b.numel() for b in model.buffers()
                 )
         except BaseException as exc:  # noqa: BLE001 - user code may raise anything
+            if isinstance(exc, KeyboardInterrupt):
+                raise  # the client cancelled this request
             res.exc = exc
             res.error = self.error_dict(exc, "construct", device, rec)
             return res
@@ -387,6 +399,8 @@ class Runner:
                     rec.stop()
             res.output = [list(t.shape) for t in _tensors_in(output, torch.Tensor)]
         except BaseException as exc:  # noqa: BLE001
+            if isinstance(exc, KeyboardInterrupt):
+                raise
             res.exc = exc
             res.error = self.error_dict(exc, "forward", device, rec)
         res.shapes, res.calls, res.call_modules = rec.shapes, rec.calls, rec.call_modules
@@ -435,6 +449,7 @@ def _meta_unsupported(exc: BaseException | None) -> bool:
     return isinstance(exc, RuntimeError) and (
         "meta tensor" in msg or "on meta" in msg or "'meta'" in msg or "Meta" in msg
         or "data-dependent" in msg or "Cannot copy out of meta" in msg
+        or "expected device meta" in msg or "Numpy is not available" in msg
     )
 
 
@@ -479,6 +494,8 @@ class Worker:
             try:
                 module = load_model_module(path, source, finder)
             except BaseException as exc:  # noqa: BLE001 - any import-time failure
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
                 if isinstance(exc, LoadError):
                     err = {"line": exc.line, "statement_line": exc.line, "type": "SyntaxError",
                            "message": exc.message, "module": None, "module_type": None,
@@ -562,18 +579,38 @@ def _failed_entry(entry: dict, err: dict, seconds: float) -> dict:
 
 
 def _dim(d: Any, symbols: dict) -> int:
+    """An input dim: an int, a symbol name (``symbols.get(name, 2)``) or a small expression
+    over symbols and ints (``"2*T"``, ``"H // 2"``)."""
     if isinstance(d, bool):
         raise TypeError(f"bad dimension {d!r}")
     if isinstance(d, int):
         return d
     if isinstance(d, str):
-        s = d.strip()
-        if s.lstrip("-").isdigit():
-            return int(s)
-        v = symbols.get(s, 2)
+        try:
+            value = _eval_dim(ast.parse(d.strip(), mode="eval").body, symbols)
+        except (SyntaxError, ValueError, ZeroDivisionError) as exc:
+            raise ValueError(f"bad dimension {d!r}: {exc}") from None
+        return value
+    raise TypeError(f"bad dimension {d!r}")
+
+
+def _eval_dim(node: ast.AST, symbols: dict) -> int:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.Name):
+        v = symbols.get(node.id, 2)
         if isinstance(v, int) and not isinstance(v, bool):
             return v
-    raise TypeError(f"bad dimension {d!r}")
+        raise ValueError(f"symbol {node.id} has non-integer value {v!r}")
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_eval_dim(node.operand, symbols)
+    if isinstance(node, ast.BinOp):
+        a, b = _eval_dim(node.left, symbols), _eval_dim(node.right, symbols)
+        ops = {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b,
+               ast.FloorDiv: lambda: a // b, ast.Mod: lambda: a % b}
+        if type(node.op) in ops:
+            return ops[type(node.op)]()
+    raise ValueError("only ints, symbol names and + - * // % are allowed")
 
 
 def _numel(shape: list[int]) -> int:
@@ -637,6 +674,17 @@ def main(argv: list[str] | None = None) -> int:
     # over them costs ~100 ms).
     gc.collect()
     gc.freeze()
+    # Cancellation: the client sends SIGINT while a confirm runs; it becomes one
+    # KeyboardInterrupt in the user's code, the request answers {"error": {"type":
+    # "cancelled"}} and the warm worker lives on. Outside a request SIGINT is ignored.
+    state = {"busy": False, "interrupted": False}
+
+    def on_sigint(signum, frame):
+        if state["busy"] and not state["interrupted"]:
+            state["interrupted"] = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
     send({"id": None, "event": "ready", "result": worker.ping({})})
 
     while True:
@@ -660,13 +708,23 @@ def main(argv: list[str] | None = None) -> int:
             if method == "ping":
                 send({"id": rid, "result": worker.ping(req.get("params") or {})})
             elif method == "confirm":
-                send({"id": rid, "result": worker.confirm(req.get("params") or {})})
+                state.update(busy=True, interrupted=False)
+                try:
+                    result = worker.confirm(req.get("params") or {})
+                finally:
+                    state["busy"] = False
+                if state["interrupted"]:
+                    raise KeyboardInterrupt  # a swallowed interrupt still cancels
+                send({"id": rid, "result": result})
                 gc.collect()  # free the user's models after answering, not before
             else:
                 send({"id": rid, "error": {"type": "method", "message": f"unknown method {method!r}"}})
         except MemoryError:
             send({"id": rid, "error": {"type": "MemoryError",
                                        "message": "the worker ran out of its memory limit"}})
+        except KeyboardInterrupt:
+            send({"id": rid, "error": {"type": "cancelled", "message": "cancelled by the client"}})
+            gc.collect()
         except BaseException as exc:  # noqa: BLE001 - keep serving
             send({"id": rid, "error": {"type": type(exc).__name__, "message": clean_message(exc)}})
 
