@@ -5,6 +5,7 @@ Every face (CLI, language server) renders these; nothing here knows about LSP.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -172,6 +173,23 @@ SYNTAX = _code(
 )
 
 
+SUPPRESS_RE = re.compile(r"#\s*(?:shapelens:\s*ignore|noqa)(?:\[([A-Z0-9,\s]+)\]|:\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?")
+
+
+def suppressed_codes(line_text: str) -> set[str] | None:
+    """Codes a line's comment suppresses: `# shapelens: ignore[SL101]`, `# noqa: SL101`;
+    a bare `# shapelens: ignore` suppresses all (empty set = all). None: no suppression."""
+    m = SUPPRESS_RE.search(line_text)
+    if m is None:
+        return None
+    listed = m.group(1) or m.group(2)
+    if not listed:
+        if "noqa" in m.group(0):
+            return None  # a bare noqa belongs to other linters
+        return set()
+    return {c.strip() for c in listed.split(",") if c.strip()}
+
+
 def all_codes() -> list[Code]:
     return sorted(_ALL.values(), key=lambda c: c.code)
 
@@ -210,6 +228,7 @@ class Finding:
     related: list[Related] = field(default_factory=list)
     fixes: list[Fix] = field(default_factory=list)
     confirmed: bool = False  # seen by torch too
+    data: dict = field(default_factory=dict)  # facts for fixes and adapters (e.g. the needed value)
 
     @property
     def info(self) -> Code | None:

@@ -19,7 +19,7 @@ from shapelens.analysis.project import Project
 from shapelens.analysis.recorder import CallFact, Constraint, ModelRun, Recorder
 from shapelens.analysis.source import ParsedFile, parse_source
 from shapelens.dims import Dim, eq, example_solution, fmt_shape
-from shapelens.findings import Finding, Severity
+from shapelens.findings import Finding, Severity, suppressed_codes
 from shapelens.ops.registry import Layer
 from shapelens.values import (
     UNKNOWN, ClassV, FunctionV, ModuleV, ObjectV, Span, TensorV, TupleV, Value, is_module_value,
@@ -260,7 +260,7 @@ def run_uncalled_functions(interp: Interpreter, pf: ParsedFile, namespace: dict[
 
 
 def collect(path: str, pf: ParsedFile, rec: Recorder, seconds: float, complete: bool) -> FileAnalysis:
-    findings = [f for f in rec.findings.values() if f.path == path]
+    findings = [f for f in rec.findings.values() if f.path == path and not is_suppressed(pf, f)]
     for line, col, msg in pf.syntax_errors[:1]:
         findings.append(Finding(codes.SYNTAX.code, f"Syntax error: {msg}; shapes around it may be missing", path,
                                 Span(line, col, line, col + 1), Severity.INFORMATION))
@@ -270,6 +270,16 @@ def collect(path: str, pf: ParsedFile, rec: Recorder, seconds: float, complete: 
     constraints = [c for c in rec.constraints if c.path == path]
     models = summarize_models(path, rec)
     return FileAnalysis(path, pf, findings, assigns, calls, models, constraints, seconds, complete)
+
+
+def is_suppressed(pf: ParsedFile, f: Finding) -> bool:
+    """A `# shapelens: ignore[CODE]` (or `# noqa: CODE`) comment on any line of the finding."""
+    for line in range(f.span.line, f.span.end_line + 1):
+        if 1 <= line <= len(pf.lines):
+            codes_ = suppressed_codes(pf.lines[line - 1])
+            if codes_ is not None and (not codes_ or f.code in codes_):
+                return True
+    return False
 
 
 def summarize_models(path: str, rec: Recorder) -> list[ModelSummary]:
@@ -355,3 +365,37 @@ def constraint_hint(constraints: list[Constraint]) -> list[str]:
                 ", e.g. " + ", ".join(f"{k}={v}" for k, v in ex.items()))
         out.append(f"needs {c.lhs} == {c.rhs}{sample} ({c.what})")
     return out
+
+
+@dataclass
+class SnippetResult:
+    namespace: dict[str, Value]
+    findings: list[Finding]
+
+    def value(self, name: str) -> Value:
+        return self.namespace.get(name, UNKNOWN)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == Severity.ERROR]
+
+
+SNIPPET_PRELUDE = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nimport math\n"
+
+
+def eval_snippet(code: str, inputs: dict[str, Value] | None = None, path: str = "<snippet>") -> SnippetResult:
+    """Run a few statements over given abstract inputs (the op property tests' engine side).
+    `torch`, `nn`, `F` and `math` are imported; `inputs` are bound before the code runs."""
+    source = SNIPPET_PRELUDE + code
+    project = Project(roots=[], use_jedi=False)
+    project.overlay[path] = source
+    pf = parse_source(source, path)
+    project.set_parsed(pf)
+    rec = Recorder()
+    interp = Interpreter(project, rec)
+    interp.main_path = path
+    project.interp = interp
+    namespace: dict[str, Value] = dict(inputs or {})
+    interp.exec_module(pf, namespace)
+    findings = sorted(rec.findings.values(), key=lambda f: (f.span.line, f.span.col))
+    return SnippetResult(namespace, findings)

@@ -174,6 +174,7 @@ class Interpreter:
         module: Value | None = None,
         fixes: list[Fix] | None = None,
         severity: Severity | None = None,
+        data: dict | None = None,
     ) -> None:
         path, span = frame.path, frame.pf.span(node)
         related: list[Related] = []
@@ -191,7 +192,7 @@ class Interpreter:
             path, span = outer
             fixes = []
         self.rec.finding(
-            Finding(code.code, message, path, span, severity or code.severity, related, list(fixes or []))
+            Finding(code.code, message, path, span, severity or code.severity, related, list(fixes or []), data=dict(data or {}))
         )
 
     def describe_module(self, m: Value) -> str:
@@ -1106,7 +1107,7 @@ class Interpreter:
         try:
             result = rule.forward(ctx, m, *ba.args, **ba.kwargs)
         except ShapeError as e:
-            self.report(frame, node, e.code, e.message, module=m, fixes=self.fixes_for(e, m, frame))
+            self.report(frame, node, e.code, e.message, module=m, fixes=self.fixes_for(e, m, frame), data=e.data)
             result = failed_result(args)
         except NotUnderstood as e:
             result = UNKNOWN if not any(isinstance(a, TensorV) for a in args) else TensorV(None)
@@ -1238,7 +1239,7 @@ class Interpreter:
         try:
             result = rule(ctx, args, kwargs)
         except ShapeError as e:
-            self.report(frame, node, e.code, e.message)
+            self.report(frame, node, e.code, e.message, data=e.data)
             result = failed_result(args)
         except NotUnderstood as e:
             if any(isinstance(a, TensorV) for a in list(args) + list(kwargs.values())):

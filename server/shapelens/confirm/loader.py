@@ -66,6 +66,8 @@ def safe_module_source(source: str) -> str:
     normalised to ``\\n``). Raises :class:`LoadError` when ``source`` itself does not parse.
     """
     text = source.replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith("\ufeff"):  # an editor's BOM; Python's own decoder drops it too
+        text = text[1:]
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:

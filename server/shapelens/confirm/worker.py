@@ -476,7 +476,7 @@ class Worker:
         if source is None:
             with open(path, encoding="utf-8") as fh:
                 source = fh.read()
-        source = source.replace("\r\n", "\n").replace("\r", "\n")
+        source = source.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
         root = params.get("root") or os.path.dirname(path)
         entries = params.get("entries") or []
         cpu_check = bool(params.get("cpu_check", True))
