@@ -167,6 +167,10 @@ def test_syntax_error_raises_load_error():
         safe_module_source("x = 1\0\n")
 
 
+def test_bom_is_dropped():
+    assert safe_module_source("\ufeffimport os\nos.remove('x')\n") == "import os\npass\n"
+
+
 def test_crlf_and_unicode_columns():
     src = "import os\r\nnäme = 'ü'; os.remove('x')\r\nZ = 1\r\n"
     out = safe_module_source(src)
