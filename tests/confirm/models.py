@@ -255,3 +255,13 @@ class Gen(nn.Module):
         y = torch.stack(parts)
         return y
 '''
+
+HOG = '''\
+import torch
+import torch.nn as nn
+
+class Hog(nn.Module):
+    def forward(self, x):
+        big = torch.ones(2 ** 31, device="cpu")
+        return x + big.sum()
+'''

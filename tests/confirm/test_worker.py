@@ -351,3 +351,12 @@ def test_user_code_reading_stdin_cannot_eat_requests(client, workspace):
     r = only(run(client, workspace, "ask.py", M.READS_STDIN, [{"class": "Ask", "inputs": [[1]]}]))
     assert not r.ok and r.error.type == "EOFError" and r.error.line == 5
     assert only(run(client, workspace, "cnn.py", M.CNN, [{"class": "Net", "inputs": [[1, 3, 28, 28]]}])).ok
+
+
+def test_memory_limit_turns_a_huge_allocation_into_an_error(workspace):
+    with ConfirmClient(timeout=60.0, memory_mb=2048) as c:
+        oc = run(c, workspace, "hog.py", M.HOG, [{"class": "Hog", "inputs": [[2]]}])
+        assert oc.ok, (oc.reason, oc.stderr_tail)
+        r = oc.entries[0]
+        assert not r.ok and r.error.line == 6, r.error
+        assert c.running  # the worker survived its user's appetite
