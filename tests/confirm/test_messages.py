@@ -80,6 +80,10 @@ CASES = [
      None,
      "conv3 (Conv2d): the input (2 x 2 per channel after padding) is smaller than the kernel "
      "(3 x 3) (input shape (1, 8, 2, 2))"),
+    (err("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: "
+         "you tried to allocate 8589934592 bytes. Error code 12 (Cannot allocate memory)"),
+     None,
+     "out of memory: tried to allocate 8.0 GiB (beyond the confirm worker's memory limit)"),
     (err("index out of range in self", "emb", "Embedding", {"num_embeddings": 100}, [[2, 7]]),
      None,
      "emb (Embedding): an index is out of range (num_embeddings=100) (input shape (2, 7))"),

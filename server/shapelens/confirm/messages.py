@@ -162,7 +162,15 @@ def _broadcast(m: re.Match, c: _Ctx) -> str:
             f"{m.group('b')} of the other at dimension {m.group('dim')}")
 
 
+def _alloc(m: re.Match, c: _Ctx) -> str:
+    size = int(m.group("bytes"))
+    where = f" in {c.layer}" if c.layer else ""
+    return (f"out of memory{where}: tried to allocate {size / 2 ** 30:.1f} GiB "
+            f"(beyond the confirm worker's memory limit)")
+
+
 _RULES: list[Rule] = [
+    (re.compile(r"can't allocate memory: you tried to allocate (?P<bytes>\d+) bytes"), _alloc),
     (re.compile(r"Given (?:groups=(?P<groups>\d+)|(?P<transposed>transposed=1)), weight of size "
                 r"(?P<weight>\[[^\]]*\]), expected input(?P<input>\[[^\]]*\]) to have "
                 r"(?P<exp>\d+) channels, but got (?P<got>\d+) channels instead"), _conv_channels_cpu),
