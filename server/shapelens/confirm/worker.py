@@ -19,6 +19,7 @@ import argparse
 import ast
 import contextlib
 import gc
+import importlib
 import inspect
 import io
 import json
@@ -488,6 +489,7 @@ class Worker:
         for p in reversed(added):
             sys.path.insert(0, p)
         finder.install()
+        importlib.invalidate_caches()  # files created since the last request must be found
         try:
             runner = Runner(self.torch, path, source, finder.owns)
             t0 = time.perf_counter()
