@@ -179,15 +179,16 @@ SUPPRESS_RE = re.compile(r"#\s*(?:shapelens:\s*ignore|noqa)(?:\[([A-Z0-9,\s]+)\]
 def suppressed_codes(line_text: str) -> set[str] | None:
     """Codes a line's comment suppresses: `# shapelens: ignore[SL101]`, `# noqa: SL101`;
     a bare `# shapelens: ignore` suppresses all (empty set = all). None: no suppression."""
-    m = SUPPRESS_RE.search(line_text)
-    if m is None:
-        return None
-    listed = m.group(1) or m.group(2)
-    if not listed:
-        if "noqa" in m.group(0):
-            return None  # a bare noqa belongs to other linters
-        return set()
-    return {c.strip() for c in listed.split(",") if c.strip()}
+    # Several comments may share a line (`# noqa: E501  # shapelens: ignore[SL101]`): union them.
+    found: set[str] | None = None
+    for m in SUPPRESS_RE.finditer(line_text):
+        listed = m.group(1) or m.group(2)
+        if not listed:
+            if "noqa" in m.group(0):
+                continue  # a bare noqa belongs to other linters
+            return set()
+        found = (found or set()) | {c.strip() for c in listed.split(",") if c.strip()}
+    return found
 
 
 def all_codes() -> list[Code]:

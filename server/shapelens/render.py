@@ -35,7 +35,11 @@ def derivation(t: TensorV) -> str:
         cur = cur.prov.parent
     if not steps:
         return shape_text(t)
-    start = shape_text(cur) if cur is not None else "?"
+    if cur is None:
+        # The chain begins at a tensor made from nothing (torch.zeros(...), an input): start there.
+        start = steps.pop()[1]
+    else:
+        start = shape_text(cur)
     parts = [start]
     for label, shape in reversed(steps):
         parts.append(f" ─{label}→ {shape}")

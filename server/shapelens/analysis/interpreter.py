@@ -175,6 +175,7 @@ class Interpreter:
         fixes: list[Fix] | None = None,
         severity: Severity | None = None,
         data: dict | None = None,
+        producer: Value | None = None,
     ) -> None:
         path, span = frame.path, frame.pf.span(node)
         related: list[Related] = []
@@ -182,6 +183,11 @@ class Interpreter:
             what = module.label() if isinstance(module, ModuleV) else (module.name or module.cls.name)
             desc = self.describe_module(module)
             related.append(Related(module.def_path, module.def_span, f"{what} is defined here: {desc}"))
+        # Where the offending input got its shape (hover's derivation, as a clickable place).
+        if isinstance(producer, TensorV) and producer.prov is not None and producer.prov.span is not None \
+                and producer.prov.path and (producer.prov.path, producer.prov.span) != (path, span):
+            related.append(Related(producer.prov.path, producer.prov.span,
+                                   f"the input gets shape {fmt_shape(producer.shape)} here ({producer.prov.label})"))
         # A problem inside code of another file is reported at the call in the analysed file.
         if self.main_path is not None and path != self.main_path:
             outer = next((c for c in reversed(self.call_stack) if c[0] == self.main_path), None)
@@ -1107,7 +1113,12 @@ class Interpreter:
         try:
             result = rule.forward(ctx, m, *ba.args, **ba.kwargs)
         except ShapeError as e:
-            self.report(frame, node, e.code, e.message, module=m, fixes=self.fixes_for(e, m, frame), data=e.data)
+            x0 = next((a for a in args if isinstance(a, TensorV)), None)
+            data = dict(e.data or {})
+            if x0 is not None and x0.shape is not None:
+                data.setdefault("input_shape", tuple(x0.shape))  # for fixes that reshape the input
+            self.report(frame, node, e.code, e.message, module=m, fixes=self.fixes_for(e, m, frame), data=data,
+                        producer=x0)
             result = failed_result(args)
         except NotUnderstood as e:
             result = UNKNOWN if not any(isinstance(a, TensorV) for a in args) else TensorV(None)
@@ -1239,7 +1250,8 @@ class Interpreter:
         try:
             result = rule(ctx, args, kwargs)
         except ShapeError as e:
-            self.report(frame, node, e.code, e.message, data=e.data)
+            self.report(frame, node, e.code, e.message, data=e.data,
+                        producer=next((a for a in args if isinstance(a, TensorV)), None))
             result = failed_result(args)
         except NotUnderstood as e:
             if any(isinstance(a, TensorV) for a in list(args) + list(kwargs.values())):
