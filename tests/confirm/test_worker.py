@@ -360,3 +360,11 @@ def test_memory_limit_turns_a_huge_allocation_into_an_error(workspace):
         r = oc.entries[0]
         assert not r.ok and r.error.line == 6, r.error
         assert c.running  # the worker survived its user's appetite
+
+
+def test_server_cwd_cannot_shadow_the_worker(workspace, monkeypatch):
+    """A ``json.py`` in the server's working directory must not break the worker."""
+    workspace.write("json.py", "raise SystemExit('shadowed!')\n")
+    monkeypatch.chdir(workspace.root)
+    with ConfirmClient(timeout=60.0) as c:
+        assert c.ping() is not None

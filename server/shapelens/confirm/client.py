@@ -168,6 +168,9 @@ class _Proc:
         self.log = tempfile.TemporaryFile(prefix="shapelens-worker-", suffix=".log")
         self.popen = subprocess.Popen(
             argv,
+            # ``-m`` puts the working directory first on sys.path: use ours, so a user's
+            # ``json.py`` or ``torch.py`` in the server's cwd cannot shadow anything.
+            cwd=_PACKAGE_PARENT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,

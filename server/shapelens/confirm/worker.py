@@ -490,6 +490,9 @@ class Worker:
             sys.path.insert(0, p)
         finder.install()
         importlib.invalidate_caches()  # files created since the last request must be found
+        old_cwd = os.getcwd()
+        with contextlib.suppress(OSError):
+            os.chdir(root)  # relative paths in model code resolve as in the user's project
         try:
             runner = Runner(self.torch, path, source, finder.owns)
             t0 = time.perf_counter()
@@ -512,6 +515,8 @@ class Worker:
                 results.append(self.run_entry(runner, module.__dict__, entry, cpu_check, symbols))
             return {"entries": results}
         finally:
+            with contextlib.suppress(OSError):
+                os.chdir(old_cwd)
             finder.uninstall()
             finder.forget_loaded()
             for p in added:
