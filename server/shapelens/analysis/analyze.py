@@ -64,6 +64,8 @@ class FileAnalysis:
     seconds: float
     complete: bool = True  # False when the step budget ran out
     confirmed: dict | None = None  # filled by the torch confirmation
+    # With analyze(..., all_files=True): shapes bound in every file the run went through.
+    all_assigns: dict[tuple[str, int], dict[str, list[TensorV]]] | None = None
 
     def shapes_json(self) -> dict:
         lines: dict[str, dict[str, list]] = {}
@@ -150,8 +152,9 @@ def find_root(path: str) -> str | None:
 
 
 def analyze(path: str, source: str, project: Project | None = None, entries: list | None = None,
-            budget: int | None = None) -> FileAnalysis:
-    """Analyse one file. `entries` are model entries (from pyproject.toml) for this file."""
+            budget: int | None = None, all_files: bool = False) -> FileAnalysis:
+    """Analyse one file. `entries` are model entries (from pyproject.toml) for this file.
+    `all_files` also keeps the shapes bound in the other files the run followed calls into."""
     started = time.perf_counter()
     path = os.path.abspath(path) if not path.startswith("<") else path
     project = project or default_project(path)
@@ -179,6 +182,8 @@ def analyze(path: str, source: str, project: Project | None = None, entries: lis
         finally:
             project.interp = None
         result = collect(path, pf, rec, time.perf_counter() - started, complete)
+        if all_files:
+            result.all_assigns = dict(rec.assigns)
     return result
 
 
