@@ -65,14 +65,32 @@ class ParsedFile:
         return self._stmt_start.get(line, line)
 
 
-def _blank(lines: list[str], idx: int) -> None:
-    text = lines[idx]
-    indent = re.match(r"[ \t]*", text).group(0)  # type: ignore[union-attr]
-    lines[idx] = indent + "pass" if text.strip() else text
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _blank_block(lines: list[str], idx: int) -> None:
+    """Empty a line and, when it opens a block, the block's deeper-indented body."""
+    base = _indent(lines[idx])
+    opens = lines[idx].rstrip().endswith(":")
+    lines[idx] = ""
+    j = idx + 1
+    while opens and j < len(lines) and (not lines[j].strip() or _indent(lines[j]) > base):
+        lines[j] = ""
+        j += 1
+
+
+def _blank_run(lines: list[str], idx: int) -> None:
+    """Empty a line and the following lines indented at least as deep (an orphaned body)."""
+    base = _indent(lines[idx])
+    j = idx
+    while j < len(lines) and (not lines[j].strip() or _indent(lines[j]) >= base):
+        lines[j] = ""
+        j += 1
 
 
 def parse_source(source: str, path: str = "<string>") -> ParsedFile:
-    """Parse, blanking lines that break the parse (keeping line numbers) until it succeeds."""
+    """Parse, blanking what breaks the parse (keeping line numbers) until it succeeds."""
     lines = source.splitlines()
     errors: list[tuple[int, int, str]] = []
     work = list(lines)
@@ -81,35 +99,39 @@ def parse_source(source: str, path: str = "<string>") -> ParsedFile:
             tree = ast.parse("\n".join(work) + "\n", filename=path)
             return ParsedFile(path, source, tree, lines, errors)
         except SyntaxError as e:
-            lineno = e.lineno or len(work)
-            if not errors or errors[0][0] != lineno:
-                errors.append((lineno, (e.offset or 1) - 1, e.msg))
-            idx = min(max(lineno - 1, 0), len(work) - 1) if work else 0
             if not work:
                 break
-            # An unclosed bracket is reported where it opens or at the end: blank from the
-            # reported line down to the next line at the same or lower indentation.
-            if "was never closed" in (e.msg or "") or lineno > len(work):
-                idx = min(idx, len(work) - 1)
-                base = len(work[idx]) - len(work[idx].lstrip())
-                j = idx
-                while j < len(work):
-                    _blank(work, j)
+            lineno = e.lineno or len(work)
+            msg = e.msg or ""
+            if not errors:
+                errors.append((lineno, max((e.offset or 1) - 1, 0), msg))
+            idx = min(max(lineno - 1, 0), len(work) - 1)
+            before = list(work)
+            if "expected an indented block" in msg:
+                k = idx - 1 if lineno <= len(work) else idx
+                while k > 0 and not work[k].strip():
+                    k -= 1
+                work[k] = work[k].rstrip() + " pass"
+            elif "unexpected indent" in msg:
+                _blank_run(work, idx)
+            elif "was never closed" in msg:
+                # Blank from the opening line to the next line at the same or lower indentation.
+                base = _indent(work[idx])
+                work[idx] = ""
+                j = idx + 1
+                while j < len(work) and (not work[j].strip() or _indent(work[j]) > base):
+                    work[j] = ""
                     j += 1
-                    if j < len(work) and work[j].strip() and len(work[j]) - len(work[j].lstrip()) <= base:
-                        break
             else:
-                if work[idx].strip() in ("pass", ""):
-                    # Blanking did not help: the block above lost its body; drop the header.
-                    k = idx - 1
-                    while k >= 0 and not work[k].strip():
-                        k -= 1
-                    if k >= 0:
-                        _blank(work, k)
-                    else:
-                        break
-                else:
-                    _blank(work, idx)
+                _blank_block(work, idx)
+            if work == before:
+                # Nothing changed (e.g. an error reported past the end): drop the last non-empty line.
+                k = len(work) - 1
+                while k >= 0 and not work[k].strip():
+                    k -= 1
+                if k < 0:
+                    break
+                work[k] = ""
         except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
             errors.append((1, 0, str(e) or type(e).__name__))
             break

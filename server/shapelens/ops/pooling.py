@@ -7,7 +7,7 @@ from shapelens import findings as codes
 from shapelens.dims import Dim, eq, floordiv, le, lt
 from shapelens.ops.common import arg_const, arg_value, fmt, tensor
 from shapelens.ops.registry import Layer, NotUnderstood, layer, op
-from shapelens.values import Const, ModuleV, TensorV, TupleV, Value, as_const, as_dim, int_tuple
+from shapelens.values import Const, ListV, ModuleV, TensorV, TupleV, Value, as_const, as_dim, int_tuple
 
 
 def pool_out(ctx, size: Dim, k: Dim, s: Dim, p: Dim, d: Dim, ceil_mode: bool) -> Dim:
@@ -56,13 +56,9 @@ def _tuple(v: Value, n: int, what: str) -> list[Dim]:
     return t  # type: ignore[return-value]
 
 
-def _stride(stride: Value, kernel: list[Dim], n: int) -> list[Dim]:
-    st = as_const(stride)
-    if st is None or (isinstance(stride, TupleV) and not stride.items):
-        return kernel
-    from shapelens.values import ListV
-
-    if isinstance(stride, ListV) and not stride.items:
+def _stride(stride: Value | None, kernel: list[Dim], n: int) -> list[Dim]:
+    """torch's default stride (None or an empty list) is the kernel size."""
+    if stride is None or (isinstance(stride, (TupleV, ListV)) and not stride.items):
         return kernel
     return _tuple(stride, n, "stride")
 
