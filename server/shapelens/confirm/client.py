@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-__all__ = ["ConfirmClient", "ConfirmOutcome", "EntryResult", "TorchError", "Shape"]
+__all__ = ["ConfirmClient", "ConfirmOutcome", "EntryResult", "ModuleCall", "TorchError", "Shape"]
 
 Shape = tuple[int, ...]
 

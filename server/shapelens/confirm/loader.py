@@ -130,7 +130,6 @@ class _Filter:
         self.known: set[str] = set()  # names bound by kept statements
         self.aliases: dict[str, str] = {}  # local name -> qualified name (from imports)
         self.drops: list[ast.stmt] = []
-        self.header_rewrites: dict[int, str] = {}
 
     # ----- decisions -------------------------------------------------------------------
     def block(self, stmts: list[ast.stmt], top_level: bool = False) -> None:
@@ -311,7 +310,7 @@ class _Filter:
             if name is None:
                 return False
             head = name.split(".")[0]
-            if head not in self.known and head not in _BUILTIN_NAMES and head not in ("typing",):
+            if head not in self.known and head not in _BUILTIN_NAMES:
                 return False
             qual = self.qualify(name)
             if qual not in _SAFE_CALLS and not qual.startswith(_SAFE_CALL_MODULES):
