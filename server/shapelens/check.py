@@ -54,7 +54,7 @@ def analyze_paths(paths: list[str], config: str | None) -> list[FileAnalysis]:
 def run_check(args) -> int:
     results = analyze_paths(args.paths, args.config)
     if args.confirm:
-        from shapelens.confirm_merge import confirm_results
+        from shapelens.confirm.merge import confirm_results
 
         confirm_results(results, python=args.confirm_python, timeout=args.confirm_timeout)
     findings = [f for r in results for f in r.findings if not (args.no_info and f.severity >= Severity.INFORMATION)]
@@ -92,7 +92,7 @@ def run_shapes(args) -> int:
         return 2
     r = results[0]
     if args.confirm:
-        from shapelens.confirm_merge import confirm_results
+        from shapelens.confirm.merge import confirm_results
 
         confirm_results(results, python=args.confirm_python, timeout=args.confirm_timeout)
     if args.format == "json":
