@@ -127,8 +127,8 @@ class RuleContext:
     def fail(self, code: codes.Code, message: str, *, data: dict | None = None):
         raise ShapeError(code, message, data=data)
 
-    def warn(self, code: codes.Code, message: str) -> None:
-        self.interp.report(self.frame, self.node, code, message, module=self.module)
+    def warn(self, code: codes.Code, message: str, *, data: dict | None = None) -> None:
+        self.interp.report(self.frame, self.node, code, message, module=self.module, data=data)
 
     def require_eq(self, actual: Dim, expected: Dim, code: codes.Code, message: Callable[[], str]) -> None:
         r = eq(actual, expected)
@@ -1117,6 +1117,8 @@ class Interpreter:
             data = dict(e.data or {})
             if x0 is not None and x0.shape is not None:
                 data.setdefault("input_shape", tuple(x0.shape))  # for fixes that reshape the input
+            data.setdefault("layer_args", {k: as_int(v) for k, v in m.args.items() if as_int(v) is not None})
+            data.setdefault("layer", m.label())
             self.report(frame, node, e.code, e.message, module=m, fixes=self.fixes_for(e, m, frame), data=data,
                         producer=x0)
             result = failed_result(args)
@@ -1333,7 +1335,7 @@ class _SilentContext:
     def fail(self, code, message, *, data=None):
         raise ShapeError(code, message, data=data)
 
-    def warn(self, code, message):
+    def warn(self, code, message, *, data=None):
         pass
 
     def require_eq(self, actual, expected, code, message):

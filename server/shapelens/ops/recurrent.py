@@ -60,7 +60,7 @@ class _RNNBase(Layer):
             out = TensorV((B, T, D * h_out_) if batch_first else (T, B, D * h_out_), x.dtype)
             hshape = (layers, B, h_out_)
             cshape = (layers, B, H_)
-        out.meta = {"rnn_sequence": True}
+        out.meta = {"rnn_sequence": True, "batch_first": batch_first or r == 2}
         self.check_hidden(ctx, m, hx, hshape, cshape)
         return self.result(out, TensorV(hshape, x.dtype), TensorV(cshape, x.dtype))
 
