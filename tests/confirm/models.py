@@ -265,3 +265,21 @@ class Hog(nn.Module):
         big = torch.ones(2 ** 31, device="cpu")
         return x + big.sum()
 '''
+
+CLOSURES = '''\
+import torch
+import torch.nn as nn
+
+
+class Multi(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.convs = nn.ModuleList(nn.Conv2d(3, c, 1) for c in (4, 6))
+
+    def forward(self, x):
+        outs = [conv(x) for conv in self.convs]
+        scale = 2
+        doubled = [o * scale for o in outs]
+        z = torch.cat(doubled, dim=1)
+        return z
+'''

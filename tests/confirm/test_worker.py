@@ -368,3 +368,12 @@ def test_server_cwd_cannot_shadow_the_worker(workspace, monkeypatch):
     monkeypatch.chdir(workspace.root)
     with ConfirmClient(timeout=60.0) as c:
         assert c.ping() is not None
+
+
+def test_comprehensions_do_not_reattribute_outer_names(client, workspace):
+    r = only(run(client, workspace, "multi.py", M.CLOSURES, [{"class": "Multi", "inputs": [[1, 3, 5, 5]]}]))
+    assert r.ok, r.error
+    assert "x" not in r.shapes.get(11, {})  # x is only read there (a closure variable)
+    assert r.calls[11] == [(1, 4, 5, 5), (1, 6, 5, 5)]
+    assert r.shapes[13] == {"o": [(1, 4, 5, 5), (1, 6, 5, 5)]}  # the comprehension variable
+    assert r.shapes[14] == {"z": [(1, 10, 5, 5)]}

@@ -172,8 +172,9 @@ class Recorder:
             loc = frame.f_locals
         except Exception:  # pragma: no cover - exotic frames
             return self._local
+        free = frame.f_code.co_freevars  # a closure's view of outer names: not assigned here
         for name, val in loc.items():
-            if isinstance(val, self.Tensor):
+            if isinstance(val, self.Tensor) and name not in free:
                 i = id(val)
                 if snap.get(name) != i:
                     snap[name] = i
