@@ -70,7 +70,8 @@ def call_builtin(interp: "Interpreter", name: str, args: tuple[Value, ...], kwar
                 return UNKNOWN
             return IntV(v.shape[0])
         items = _items(interp, v)
-        if isinstance(v, (TupleV, ListV, DictV)) or (isinstance(v, ModuleV) and v.children is not None):
+        if isinstance(v, (TupleV, ListV, DictV)) or (isinstance(v, ModuleV) and v.children is not None) or (
+                isinstance(v, ObjectV) and items is not None):
             return IntV.of(len(items or []))
         return UNKNOWN
     if name == "range":
@@ -281,6 +282,15 @@ def to_int(v: Value) -> Value:
     return UNKNOWN
 
 
+# collections.abc / typing names → the abstract values that are instances of them.
+ABC_TYPES: dict[str, tuple] = {
+    "Sequence": (ListV, TupleV, str), "MutableSequence": (ListV,), "List": (ListV,), "Tuple": (TupleV,),
+    "Mapping": (DictV,), "MutableMapping": (DictV,), "Dict": (DictV,), "OrderedDict": (DictV,),
+    "Iterable": (ListV, TupleV, DictV, RangeV, str), "Collection": (ListV, TupleV, DictV, str),
+    "Sized": (ListV, TupleV, DictV, str),
+}
+
+
 def is_instance(interp: "Interpreter", obj: Value, cls: Value) -> Value:
     if isinstance(cls, TupleV):
         results = [is_instance(interp, obj, c) for c in cls.items]
@@ -306,6 +316,13 @@ def is_instance(interp: "Interpreter", obj: Value, cls: Value) -> Value:
         return Const(isinstance(obj, py))
     if isinstance(cls, TorchRef):
         q = interp.project.canonical(cls.qualname)
+        abc = ABC_TYPES.get(q.rsplit(".", 1)[-1]) if q.startswith(("collections.", "typing.")) else None
+        if abc is not None:
+            if isinstance(obj, UnknownV):
+                return UNKNOWN
+            if isinstance(obj, Const) and isinstance(obj.value, str):
+                return Const(str in abc)
+            return Const(isinstance(obj, abc))
         if q in ("torch.Tensor", "torch.nn.Parameter", "torch.nn.parameter.Parameter"):
             if isinstance(obj, TensorV):
                 return TRUE
@@ -381,6 +398,8 @@ def call_library(interp: "Interpreter", q: str, args: tuple[Value, ...], kwargs:
     if q in ("torch.Size",):
         items = interp.iterate(args[0]) if args else []
         return TupleV(tuple(items), True) if items is not None else UNKNOWN
+    if q in ("typing.cast", "typing_extensions.cast") and len(args) == 2:
+        return args[1]
     if q.startswith(("typing.", "dataclasses.field")):
         if q == "dataclasses.field":
             if "default" in kwargs:
@@ -524,11 +543,21 @@ def value_method(interp: "Interpreter", target: Value, name: str, args: tuple[Va
     return UNKNOWN
 
 
+CONTAINER_METHODS = {"append", "extend", "insert", "update", "items", "keys", "values", "children", "named_children"}
 MODULE_FLUENT = {"to", "cuda", "cpu", "half", "float", "double", "bfloat16", "eval", "train", "requires_grad_", "type", "share_memory"}
 
 
 def module_method(interp: "Interpreter", m: Value, name: str, args: tuple[Value, ...], kwargs: dict[str, Value], frame: "Frame", node: ast.AST) -> Value:
     """nn.Module's own methods (and ModuleList/ModuleDict/Sequential container methods)."""
+    layer = m.attrs.get("__layer__") if isinstance(m, ObjectV) else None
+    if isinstance(layer, ModuleV) and layer.children is not None and name in CONTAINER_METHODS:
+        # A user subclass of a container: its registered submodules are the layer's children.
+        if name in ("append", "extend", "insert", "update"):
+            module_method(interp, layer, name, args, kwargs, frame, node)
+            for n, c in layer.children:
+                m.attrs.setdefault(n, c)
+            return m if name in ("append", "extend") else NONE
+        return module_method(interp, layer, name, args, kwargs, frame, node)
     if name in MODULE_FLUENT:
         return m
     if name == "forward":

@@ -553,6 +553,10 @@ class Interpreter:
             obj.attrs[name] = value
             if obj.cls.is_module and isinstance(value, (ModuleV, ObjectV)) and is_module_value(value):
                 self.name_module(value, name, frame.path, frame.pf.span(stmt))
+                # A subclass of Sequential/ModuleList/ModuleDict registers submodules in order.
+                kids = container_children(obj)
+                if kids is not None:
+                    kids[:] = [(n, c) for n, c in kids if n != name] + [(name, value)]
         elif isinstance(obj, ClassV):
             obj.namespace[name] = value
         elif isinstance(obj, ModuleV):
@@ -808,6 +812,8 @@ class Interpreter:
             fn = obj.cls.lookup("__getitem__")
             if isinstance(fn, FunctionV) and frame is not None and node is not None:
                 return self.call_function(fn, (obj, key), {}, frame, node)
+            if container_children(obj) is not None:
+                return self.get_item(obj.attrs["__layer__"], key, frame, node)
         return UNKNOWN
 
     def ex_ListComp(self, n: ast.ListComp, frame: Frame) -> Value:
@@ -1288,6 +1294,8 @@ class Interpreter:
     def iterate(self, v: Value) -> list[Value] | None:
         if isinstance(v, (TupleV, ListV)):
             return list(v.items)
+        if isinstance(v, ObjectV) and container_children(v) is not None:
+            v = v.attrs["__layer__"]
         if isinstance(v, DictV):
             return [const_of(k) for k in v.items]
         if isinstance(v, RangeV):
@@ -1685,6 +1693,14 @@ def module_attr(interp: Interpreter, m: ModuleV, name: str) -> Value:
     if name == "training":
         return FALSE
     return MethodRef(m, name)
+
+
+def container_children(obj: ObjectV) -> list[tuple[str, Value]] | None:
+    """The ordered submodules of a user subclass of a torch container (its `__layer__`)."""
+    layer = obj.attrs.get("__layer__")
+    if isinstance(layer, ModuleV) and layer.children is not None:
+        return layer.children
+    return None
 
 
 def iter_call_nodes(tree: ast.AST) -> Iterator[ast.Call]:
