@@ -244,7 +244,7 @@ def test_property_never_crashes_on_arbitrary_text(text):
 def test_stdlib_files_roundtrip():
     """Real-world layouts: every stdlib module gives a parsing result, same line count."""
     stdlib = sysconfig.get_paths()["stdlib"]
-    names = sorted(n for n in os.listdir(stdlib) if n.endswith(".py"))[:200]
+    names = sorted(n for n in os.listdir(stdlib) if n.endswith(".py"))[:60]
     assert names
     for name in names:
         with open(os.path.join(stdlib, name), encoding="utf-8", errors="replace") as fh:
