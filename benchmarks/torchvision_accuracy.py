@@ -280,7 +280,7 @@ def run_engine(file: str, call: str, shape: list[int]) -> EngineRun:
     source = open(path, encoding="utf-8").read()
     entry = Entry(path, call, [shape])
     fa = analyze(path, source, project=Project(roots=[TV_ROOT], use_jedi=False), entries=[entry],
-                 all_files=True, budget=20_000_000)
+                 all_files=True, uncalled=False, budget=20_000_000)
     facts: dict[tuple[str, int, str], list] = {}
     for (p, line), names in (fa.all_assigns or {}).items():
         if not p.startswith(TV_PKG):

@@ -152,9 +152,10 @@ def find_root(path: str) -> str | None:
 
 
 def analyze(path: str, source: str, project: Project | None = None, entries: list | None = None,
-            budget: int | None = None, all_files: bool = False) -> FileAnalysis:
+            budget: int | None = None, all_files: bool = False, uncalled: bool = True) -> FileAnalysis:
     """Analyse one file. `entries` are model entries (from pyproject.toml) for this file.
-    `all_files` also keeps the shapes bound in the other files the run followed calls into."""
+    `all_files` also keeps the shapes bound in the other files the run followed calls into;
+    `uncalled=False` skips the symbolic runs of classes and functions no call reached."""
     started = time.perf_counter()
     path = os.path.abspath(path) if not path.startswith("<") else path
     project = project or default_project(path)
@@ -173,8 +174,9 @@ def analyze(path: str, source: str, project: Project | None = None, entries: lis
             interp.exec_module(pf, namespace)
             for entry in entries or []:
                 run_entry(interp, pf, namespace, entry)
-            run_uncalled_models(interp, pf, namespace)
-            run_uncalled_functions(interp, pf, namespace)
+            if uncalled:
+                run_uncalled_models(interp, pf, namespace)
+                run_uncalled_functions(interp, pf, namespace)
         except (BudgetExhausted, RecursionError):
             complete = False
         except Exception:  # never let one file take a run down; what was seen so far stands

@@ -363,6 +363,8 @@ def call_library(interp: "Interpreter", q: str, args: tuple[Value, ...], kwargs:
         if not args:
             return UNKNOWN
         return PartialV(args[0], tuple(args[1:]), dict(kwargs))
+    if q in ("copy.copy", "copy.deepcopy") and len(args) == 1:
+        return shallow_copy(args[0])
     if q in ("collections.OrderedDict", "typing.OrderedDict"):
         return call_builtin(interp, "dict", args, kwargs, frame, node)
     if q in ("types.SimpleNamespace", "argparse.Namespace"):
@@ -410,6 +412,20 @@ def call_library(interp: "Interpreter", q: str, args: tuple[Value, ...], kwargs:
     if q.startswith("torch.fx.wrap") or q.startswith("torch.fx._symbolic_trace"):
         return args[0] if args else UNKNOWN
     return MISSING
+
+
+def shallow_copy(v: Value) -> Value:
+    """`copy.copy`: a new container/object with the same items (shapes need no deeper copy)."""
+    if isinstance(v, ObjectV):
+        return ObjectV(v.cls, dict(v.attrs), None, v.def_path, v.def_span)
+    if isinstance(v, ListV):
+        return ListV(list(v.items))
+    if isinstance(v, DictV):
+        return DictV(dict(v.items))
+    if isinstance(v, ModuleV):
+        return ModuleV(v.kind, dict(v.args), v.rule, None if v.children is None else list(v.children), None,
+                       v.def_path, v.def_span, dict(v.state))
+    return v
 
 
 def math_call(name: str, args: tuple[Value, ...]) -> Value:

@@ -903,6 +903,9 @@ class Interpreter:
             found = obj.cls.lookup(name, after=obj.cls)
             if found is not None:
                 return self.bind_class_attr(found, obj.self_v, frame, node)
+            # A @dataclass base's generated __init__ assigns its fields.
+            if name == "__init__" and any(c.is_dataclass for c in obj.cls.mro()[1:]):
+                return MethodRef(SuperV(obj.cls, obj.self_v), "dataclass.__init__")
             # Falls through to torch's base class.
             for q in obj.cls.torch_bases():
                 return MethodRef(SuperV(obj.cls, obj.self_v), f"{q}.{name}")
@@ -1031,14 +1034,7 @@ class Interpreter:
     def instantiate(self, cls: ClassV, args: tuple[Value, ...], kwargs: dict[str, Value], frame: Frame, node: ast.AST) -> Value:
         obj = ObjectV(cls, {}, def_path=frame.path, def_span=frame.pf.span(node))
         if cls.is_dataclass and cls.lookup("__init__") is None:
-            fields = dataclass_fields(cls)
-            for i, (name, default) in enumerate(fields):
-                if i < len(args):
-                    obj.attrs[name] = args[i]
-                elif name in kwargs:
-                    obj.attrs[name] = kwargs[name]
-                elif default is not None:
-                    obj.attrs[name] = default
+            self.init_dataclass_fields(obj, cls, args, kwargs)
             fn = cls.lookup("__post_init__")
             if isinstance(fn, FunctionV):
                 self.call_function(fn, (obj,), {}, frame, node)
@@ -1049,6 +1045,17 @@ class Interpreter:
         else:
             self.torch_base_init(obj, cls, args, kwargs, frame, node)
         return obj
+
+    @staticmethod
+    def init_dataclass_fields(obj: ObjectV, cls: ClassV, args: tuple[Value, ...], kwargs: dict[str, Value]) -> None:
+        """What a @dataclass's generated __init__ does: fields from arguments, else defaults."""
+        for i, (name, default) in enumerate(dataclass_fields(cls)):
+            if i < len(args):
+                obj.attrs[name] = args[i]
+            elif name in kwargs:
+                obj.attrs[name] = kwargs[name]
+            elif default is not None:
+                obj.attrs[name] = default
 
     def torch_base_init(self, obj: ObjectV, cls: ClassV, args: tuple[Value, ...], kwargs: dict[str, Value], frame: Frame, node: ast.AST) -> None:
         """`super().__init__(...)` reaching a torch class: a layer base builds its spec."""
@@ -1072,6 +1079,11 @@ class Interpreter:
         if isinstance(target, SuperV):
             # super().__init__ / super().forward reaching a torch base class.
             q, _, meth = ref.name.rpartition(".")
+            if q == "dataclass" and meth == "__init__":
+                base = next(c for c in target.cls.mro()[1:] if c.is_dataclass)
+                if isinstance(target.self_v, ObjectV):
+                    self.init_dataclass_fields(target.self_v, base, args, kwargs)
+                return NONE
             if meth == "__init__":
                 if isinstance(target.self_v, ObjectV):
                     self.torch_base_init(target.self_v, target.cls, args, kwargs, frame, node)
