@@ -659,10 +659,23 @@ class Interpreter:
         return d
 
     def ex_JoinedStr(self, n, frame) -> Value:
+        # f-strings of known values are known: layer names such as f"layer{i}" key containers.
+        parts: list[str] | None = []
         for v in n.values:
             if isinstance(v, ast.FormattedValue):
-                self.eval(v.value, frame)
-        return UnknownV("string")
+                c = as_const(self.eval(v.value, frame))
+                spec = self.eval(v.format_spec, frame) if v.format_spec is not None else Const("")
+                if c is MISSING or parts is None or not isinstance(as_const(spec), str):
+                    parts = None
+                    continue
+                try:
+                    c = {115: str, 114: repr, 97: ascii}.get(v.conversion, lambda x: x)(c)
+                    parts.append(format(c, as_const(spec)))
+                except Exception:
+                    parts = None
+            elif isinstance(v, ast.Constant) and parts is not None:
+                parts.append(str(v.value))
+        return Const("".join(parts)) if parts is not None else UnknownV("string")
 
     def ex_Slice(self, n: ast.Slice, frame: Frame) -> Value:
         return SliceV(self.eval(n.lower, frame), self.eval(n.upper, frame), self.eval(n.step, frame))
