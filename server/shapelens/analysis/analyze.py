@@ -35,6 +35,7 @@ class LayerRow:
     outputs: list[TensorV]
     span: Span | None
     path: str | None
+    module: Value | None = None  # the layer itself (hover shows its weights and what it saw)
 
 
 @dataclass
@@ -353,7 +354,7 @@ def layer_rows(m: Value, prefix: str = "") -> list[LayerRow]:
             desc = m.short
             params = None
         outs = [first_tensor(o) for _, o in m.seen if first_tensor(o) is not None]
-        return [LayerRow(prefix or m.label(), desc, m.short, params, outs, m.def_span, m.def_path)]
+        return [LayerRow(prefix or m.label(), desc, m.short, params, outs, m.def_span, m.def_path, m)]
     else:
         return rows
     for k, v in items:

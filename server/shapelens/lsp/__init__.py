@@ -1,0 +1,1 @@
+"""The language server: pygls handlers over the analysis core (see server.py for the routing)."""
