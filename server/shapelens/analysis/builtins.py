@@ -357,6 +357,10 @@ NO_OP_PREFIXES = ("torch.nn.init.", "torch._assert", "torch.jit.", "warnings.", 
 
 def call_library(interp: "Interpreter", q: str, args: tuple[Value, ...], kwargs: dict[str, Value], frame: "Frame", node: ast.AST) -> Value:
     """Library calls that matter for following model code; MISSING when not handled here."""
+    if q == "torch.jit.annotate" and len(args) == 2:
+        return args[1]
+    if q in ("torch.jit.is_scripting", "torch.jit.is_tracing", "torch.compiler.is_compiling", "torch._dynamo.is_compiling"):
+        return FALSE
     if q.startswith(NO_OP_PREFIXES):
         return args[0] if args and isinstance(args[0], TensorV) else NONE
     if q == "functools.partial":
