@@ -22,6 +22,7 @@ from shapelens.ops import (  # noqa: E402,F401
     recurrent,
     reduction,
     reshape,
+    splitting,
 )
 
 __all__ = ["REGISTRY", "Layer", "NotUnderstood", "OpContext", "ShapeError", "layer", "op"]

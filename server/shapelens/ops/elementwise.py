@@ -12,6 +12,21 @@ from shapelens.values import Const, IntV, TensorV, TorchRef, UnknownV, Value, as
 FLOAT_ORDER = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64"]
 
 
+def promote(a: str | None, b: str | None) -> str | None:
+    """torch.promote_types for two tensor dtypes (None when either is unknown)."""
+    if a is None or b is None:
+        return None
+    if a == b:
+        return a
+    if a not in FLOAT_ORDER or b not in FLOAT_ORDER:
+        return None
+    if {a, b} == {"float16", "bfloat16"}:
+        return "float32"
+    if {a, b} == {"uint8", "int8"}:
+        return "int16"
+    return max(a, b, key=FLOAT_ORDER.index)
+
+
 def _dtype_of(v: Value) -> str | None:
     if isinstance(v, TensorV):
         return v.dtype
