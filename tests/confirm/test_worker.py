@@ -290,7 +290,7 @@ def test_missing_interpreter_is_unavailable(workspace):
 def test_client_side_imports_no_torch_or_lsp():
     code = ("import sys; sys.path.insert(0, %r)\n"
             "import shapelens.confirm, shapelens.confirm.client, shapelens.confirm.messages, "
-            "shapelens.confirm.loader, shapelens.confirm.importer\n"
+            "shapelens.confirm.loader, shapelens.confirm.importer, shapelens.confirm.merge\n"
             "bad = [m for m in ('torch', 'pygls', 'lsprotocol') if m in sys.modules]\n"
             "assert not bad, bad\n") % str(__import__("pathlib").Path(__file__).resolve().parents[2] / "server")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
