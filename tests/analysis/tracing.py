@@ -208,3 +208,33 @@ def shapes_at(fa: FileAnalysis, line_text: str, name: str) -> list:
         if line_text in text:
             return [None if v.shape is None else tuple(str(d) for d in v.shape) for v in fa.assigns.get(i, {}).get(name, [])]
     raise AssertionError(f"no line contains {line_text!r}")
+
+
+def check_symbolic(root, source: str, driver: str, env: dict[str, int], classes: Iterable[str] = ()) -> FileAnalysis:
+    """The engine analyses `source` alone (no call site: inputs come from annotations, comments,
+    docstrings or usage, so shapes are symbolic); torch runs `source + driver`. Every name torch
+    bound in `source`'s lines must have, in the engine, shapes that equal torch's once the symbols
+    take the values in `env`. `classes` must have been run from the expected entry kind."""
+    from shapelens.dims import Dim
+
+    root = str(root)
+    write_files(root, {"model.py": source})
+    path = os.path.join(root, "model.py")
+    fa = analyze(path, source, project=Project(roots=[root], use_jedi=False), all_files=True)
+    errors = [f"{f.span.line}: {f.code} {f.message}" for f in fa.findings if f.severity == Severity.ERROR]
+    assert not errors, errors
+    write_files(root, {"run.py": source + "\n" + driver})
+    truth = trace_run(root, os.path.join(root, "run.py"))
+    n_lines = len(source.splitlines())
+    subs = {k: Dim.const(v) for k, v in env.items()}
+    problems = []
+    for (file, line, name), want in sorted(truth.items()):
+        if line > n_lines:
+            continue
+        got = set()
+        for v in fa.assigns.get(line, {}).get(name, []):
+            got.add(None if v.shape is None else tuple(d.subs(subs).value for d in v.shape))
+        if got != want:
+            problems.append(f"line {line} {name}: torch {sorted(want)} but engine says {got}")
+    assert not problems, "\n".join(problems)
+    return fa

@@ -89,6 +89,8 @@ def call_builtin(interp: "Interpreter", name: str, args: tuple[Value, ...], kwar
     if name == "enumerate":
         items = _items(interp, a[0]) if a else None
         start = as_int(a[1]) if len(a) > 1 else as_int(kwargs.get("start")) if "start" in kwargs else 0
+        if items is None and a and loader_batch(a[0]) is not None:
+            return make_loader(TupleV((IntV(Dim.unknown("loop index")), loader_batch(a[0]))), a[0])
         if items is None or start is None:
             return UNKNOWN
         return ListV([TupleV((IntV.of(i + start), x)) for i, x in enumerate(items)])
@@ -243,6 +245,8 @@ def call_builtin(interp: "Interpreter", name: str, args: tuple[Value, ...], kwar
     if name in ("iter",):
         return a[0] if a else UNKNOWN
     if name == "next":
+        if a and loader_batch(a[0]) is not None:
+            return loader_batch(a[0])
         items = _items(interp, a[0]) if a else None
         return items[0] if items else UNKNOWN
     if name == "map":
@@ -367,6 +371,8 @@ def call_library(interp: "Interpreter", q: str, args: tuple[Value, ...], kwargs:
         if not args:
             return UNKNOWN
         return PartialV(args[0], tuple(args[1:]), dict(kwargs))
+    if q.startswith("torch.utils.data.") and q.rsplit(".", 1)[-1] in ("TensorDataset", "DataLoader"):
+        return data_call(interp, q.rsplit(".", 1)[-1], args, kwargs, frame, node)
     if q in ("copy.copy", "copy.deepcopy") and len(args) == 1:
         return shallow_copy(args[0])
     if q in ("collections.OrderedDict", "typing.OrderedDict"):
@@ -416,6 +422,86 @@ def call_library(interp: "Interpreter", q: str, args: tuple[Value, ...], kwargs:
     if q.startswith("torch.fx.wrap") or q.startswith("torch.fx._symbolic_trace"):
         return args[0] if args else UNKNOWN
     return MISSING
+
+
+# ---------------------------------------------------------------------------------------------
+# torch.utils.data: what a DataLoader yields, so `for xb, yb in loader: model(xb)` feeds shapes
+# ---------------------------------------------------------------------------------------------
+
+
+def make_loader(batch: Value, dataset: Value) -> ObjectV:
+    return ObjectV(ClassV("DataLoader", "<torch.utils.data>", None, [], {}), {"__batch__": batch, "dataset": dataset})
+
+
+def loader_batch(v: Value) -> Value | None:
+    """The batch a DataLoader (or `enumerate` of one) yields, None for anything else."""
+    if isinstance(v, ObjectV) and v.cls.node is None and "__batch__" in v.attrs:
+        return v.attrs["__batch__"]
+    return None
+
+
+def data_call(interp: "Interpreter", name: str, args: tuple[Value, ...], kwargs: dict[str, Value], frame: "Frame", node: ast.AST) -> Value:
+    if name == "TensorDataset":
+        tensors = [t for t in args if isinstance(t, TensorV)]
+        if len(tensors) != len(args) or any(t.shape is None or not t.shape for t in tensors):
+            return UNKNOWN
+        sample = TupleV(tuple(TensorV(t.shape[1:], t.dtype) for t in tensors))
+        return ObjectV(ClassV("TensorDataset", "<torch.utils.data>", None, [], {}),
+                       {"__sample__": sample, "__len__": IntV(tensors[0].shape[0]), "tensors": TupleV(tuple(tensors))})
+    dataset = args[0] if args else kwargs.get("dataset", UNKNOWN)
+    bs_v = args[1] if len(args) > 1 else kwargs.get("batch_size", IntV.of(1))
+    drop_last = interp.truth(kwargs.get("drop_last", FALSE))
+    sample, n = dataset_sample(interp, dataset, frame, node)
+    if sample is None:
+        return make_loader(UNKNOWN, dataset)
+    if isinstance(bs_v, Const) and bs_v.value is None:  # batch_size=None: samples as they are
+        return make_loader(sample, dataset)
+    bs = as_dim(bs_v)
+    if bs is None or bs.value is None:
+        dim = Dim.unknown("batch size")
+    elif n is not None and n.value is not None:
+        # Every batch has batch_size rows only if the last one is full (or dropped).
+        if n.value < bs.value:
+            dim = Dim.const(n.value) if drop_last is False else Dim.unknown("no full batch")
+        elif drop_last is True or n.value % bs.value == 0:
+            dim = bs
+        else:
+            dim = Dim.unknown(f"batches of {bs.value}, the last of {n.value % bs.value}")
+    elif drop_last is True:
+        dim = bs
+    else:
+        dim = Dim.unknown("the last batch may be smaller")
+    return make_loader(collate(sample, dim), dataset)
+
+
+def dataset_sample(interp: "Interpreter", ds: Value, frame: "Frame", node: ast.AST) -> tuple[Value | None, Dim | None]:
+    """One item of a dataset and the dataset's length (None when unknown)."""
+    if not isinstance(ds, ObjectV):
+        return None, None
+    if "__sample__" in ds.attrs:
+        n = ds.attrs.get("__len__")
+        return ds.attrs["__sample__"], n.dim if isinstance(n, IntV) else None
+    getitem, length = ds.cls.lookup("__getitem__"), ds.cls.lookup("__len__")
+    if not isinstance(getitem, FunctionV):
+        return None, None
+    sample = interp.call_function(getitem, (ds, IntV(Dim.unknown("index"))), {}, frame, node)
+    n = interp.call_function(length, (ds,), {}, frame, node) if isinstance(length, FunctionV) else UNKNOWN
+    return sample, as_dim(n)
+
+
+def collate(sample: Value, batch: Dim) -> Value:
+    """torch's default_collate: tensors stacked on a new first dim, numbers become 1-D tensors."""
+    if isinstance(sample, TensorV):
+        return TensorV(None if sample.shape is None else (batch,) + tuple(sample.shape), sample.dtype)
+    if isinstance(sample, (TupleV, ListV)):
+        return ListV([collate(i, batch) for i in sample.items])
+    if isinstance(sample, DictV):
+        return DictV({k: collate(v, batch) for k, v in sample.items.items()})
+    if isinstance(sample, IntV):
+        return TensorV((batch,), "int64")
+    if isinstance(sample, Const) and isinstance(sample.value, (bool, float)):
+        return TensorV((batch,), "bool" if isinstance(sample.value, bool) else "float64")
+    return UNKNOWN
 
 
 def shallow_copy(v: Value) -> Value:

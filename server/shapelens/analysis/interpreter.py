@@ -448,8 +448,11 @@ class Interpreter:
         iterable = self.eval(s.iter, frame)
         items = self.iterate(iterable)
         if items is None:
-            # Unknown number of iterations: run the body once on unknown items, join with skipping.
-            return self.branch(frame, lambda f: self._loop_once(s, f, UNKNOWN), lambda f: Flow.NORMAL)
+            # Unknown number of iterations: run the body once on unknown items (a DataLoader's
+            # batch when iterating one), join with skipping.
+            batch = pybuiltins.loader_batch(iterable)
+            item = UNKNOWN if batch is None else batch
+            return self.branch(frame, lambda f: self._loop_once(s, f, item), lambda f: Flow.NORMAL)
         for i, item in enumerate(items):
             if i >= MAX_UNROLL:
                 break
