@@ -101,6 +101,7 @@ class ShapeLensServer(LanguageServer):
         self.settings = new
         self.settings_generation += 1
         if self.initialized:
+            self.log(f"ShapeLens: settings changed: {new.to_json()}")
             self.settings_changed()
 
     async def pull_settings(self) -> None:
