@@ -10,6 +10,7 @@ from shapelens.ops import (  # noqa: E402,F401
     activation,
     containers,
     conv,
+    conv_transpose,
     creation,
     elementwise,
     embedding,

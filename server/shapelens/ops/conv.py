@@ -1,5 +1,6 @@
-"""Convolutions: Conv1d/2d/3d (groups, dilation, 'same'/'valid', padding modes) and their
-functional forms. Output size per spatial dim: floor((L + 2p - d(k-1) - 1) / s) + 1."""
+"""Convolutions: Conv1d/2d/3d (groups, dilation, 'same'/'valid', padding modes), their lazy
+forms, and the functional convolutions. Output size per spatial dim:
+floor((L + 2p - d(k-1) - 1) / s) + 1."""
 
 from __future__ import annotations
 
@@ -7,13 +8,27 @@ from shapelens import findings as codes
 from shapelens.dims import Dim, eq, le, lt
 from shapelens.ops.common import arg_const, arg_dim, arg_value, fmt, tensor
 from shapelens.ops.registry import Layer, NotUnderstood, layer, op
-from shapelens.values import Const, ModuleV, TensorV, Value, as_const, as_dim, int_tuple
+from shapelens.values import IntV, ModuleV, TensorV, Value, as_const, as_dim, int_tuple
+
+AXES = {1: ["length"], 2: ["height", "width"], 3: ["depth", "height", "width"]}
 
 
-def spatial_out(ctx, size: Dim, k: Dim, s: Dim, p: Dim, d: Dim, what: str, axis: str, input_shape) -> Dim:
+def param_dim(m: ModuleV, name: str) -> Dim | None:
+    """A constructor argument, or what a lazy layer inferred for it on its first call."""
+    inferred = m.state.get("inferred", {})
+    if name in inferred:
+        return inferred[name]
+    return arg_dim(m, name)
+
+
+def infer(m: ModuleV, name: str, value: Dim) -> None:
+    m.state.setdefault("inferred", {})[name] = value
+
+
+def spatial_out(ctx, size: Dim, k: Dim, s: Dim, p: Dim, d: Dim, what: str, axis: str, input_shape, p_right: Dim | None = None) -> Dim:
     """One spatial output size of a convolution, failing as torch does when the window
     does not fit the (padded) input."""
-    padded = size + 2 * p
+    padded = size + p + (p if p_right is None else p_right)
     eff = d * (k - 1) + 1
     if lt(padded, eff) is True:
         ctx.fail(
@@ -24,16 +39,27 @@ def spatial_out(ctx, size: Dim, k: Dim, s: Dim, p: Dim, d: Dim, what: str, axis:
     return (padded - eff) // s + 1
 
 
-def conv_output_shape(ctx, x: TensorV, n: int, out_channels: Dim | None, k, s, p, d, what: str, padding_same: bool):
+def check_positive(ctx, what: str, s, p, d) -> None:
+    """torch's argument checks at the start of every convolution."""
+    if any(x.value is not None and x.value <= 0 for x in s):
+        ctx.fail(codes.INVALID_ARG, f"{what}: non-positive stride is not supported (stride={tuple(str(x) for x in s)})")
+    if any(x.value is not None and x.value < 0 for x in p):
+        ctx.fail(codes.INVALID_ARG, f"{what}: negative padding is not supported (padding={tuple(str(x) for x in p)})")
+    if any(x.value is not None and x.value <= 0 for x in d):
+        ctx.fail(codes.INVALID_ARG, f"{what}: dilation should be greater than zero (dilation={tuple(str(x) for x in d)})")
+
+
+def conv_output_shape(ctx, x: TensorV, n: int, out_channels: Dim | None, k, s, p, d, what: str, padding_same: bool,
+                      p_right=None):
     shape = x.shape
     spatial_in = shape[-n:]
-    axes = ["length"] if n == 1 else (["height", "width"] if n == 2 else ["depth", "height", "width"])
     outs = []
     for i in range(n):
         if padding_same:
             outs.append(spatial_in[i])
         else:
-            outs.append(spatial_out(ctx, spatial_in[i], k[i], s[i], p[i], d[i], what, axes[i], shape))
+            outs.append(spatial_out(ctx, spatial_in[i], k[i], s[i], p[i], d[i], what, AXES[n][i], shape,
+                                    None if p_right is None else p_right[i]))
     lead = shape[:-n - 1]
     ch = out_channels if out_channels is not None else ctx.unknown_dim("out_channels")
     return TensorV(tuple(lead) + (ch,) + tuple(outs), x.dtype)
@@ -54,19 +80,48 @@ def _tuple(ctx, v: Value, n: int, what: str) -> list[Dim]:
     return t  # type: ignore[return-value]
 
 
+def check_groups(ctx, cin: Dim | None, cout: Dim | None, g: Dim | None) -> None:
+    if g is not None and g.value is not None and g.value <= 0:
+        ctx.fail(codes.INVALID_ARG, f"groups must be a positive integer (got groups={g})")
+    if cin is not None and g is not None and (cin % g).value not in (0, None):
+        ctx.fail(codes.INVALID_ARG, f"in_channels must be divisible by groups (in_channels={cin}, groups={g})")
+    if cout is not None and g is not None and (cout % g).value not in (0, None):
+        ctx.fail(codes.INVALID_ARG, f"out_channels must be divisible by groups (out_channels={cout}, groups={g})")
+
+
+def check_padding_mode(ctx, padding_mode) -> None:
+    mode = as_const(padding_mode)
+    if isinstance(mode, str) and mode not in ("zeros", "reflect", "replicate", "circular"):
+        ctx.fail(codes.INVALID_ARG, f"padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', but got padding_mode='{mode}'")
+
+
+def mode_pad_check(ctx, mode: str, size: Dim, left: Dim, right: Dim, label: str, axis: str, shape) -> None:
+    """The checks F.pad makes before a reflect/replicate/circular padded convolution."""
+    if mode == "reflect":
+        for side in (left, right):
+            if le(size, side) is True:
+                ctx.fail(codes.INVALID_ARG,
+                         f"{label}: padding_mode='reflect' needs padding smaller than the input {axis}, but got padding "
+                         f"({left}, {right}) for {axis} {size} (input shape {fmt(shape)})")
+    elif mode == "circular":
+        for side in (left, right):
+            if lt(size, side) is True:
+                ctx.fail(codes.INVALID_ARG,
+                         f"{label}: padding_mode='circular' wraps around more than once: padding ({left}, {right}) for "
+                         f"{axis} {size} (input shape {fmt(shape)})")
+
+
 class _ConvNd(Layer):
     n = 2
-    attr_aliases = {}
+    lazy = False
 
     def build(self, ctx, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
               bias=True, padding_mode="zeros", device=None, dtype=None):
-        cin, cout, g = as_dim(in_channels), as_dim(out_channels), as_dim(groups)
-        if g is not None and g.value is not None and g.value <= 0:
-            ctx.fail(codes.INVALID_ARG, "groups must be a positive integer")
-        if cin is not None and g is not None and (cin % g).value not in (0, None):
-            ctx.fail(codes.INVALID_ARG, f"in_channels must be divisible by groups (in_channels={cin}, groups={g})")
-        if cout is not None and g is not None and (cout % g).value not in (0, None):
-            ctx.fail(codes.INVALID_ARG, f"out_channels must be divisible by groups (out_channels={cout}, groups={g})")
+        check_groups(ctx, as_dim(in_channels), as_dim(out_channels), as_dim(groups))
+        self.check_common(ctx, stride, padding, padding_mode)
+        return None
+
+    def check_common(self, ctx, stride, padding, padding_mode):
         pad = as_const(padding)
         if isinstance(pad, str):
             if pad not in ("same", "valid"):
@@ -74,10 +129,7 @@ class _ConvNd(Layer):
             st = int_tuple(stride, self.n)
             if pad == "same" and st is not None and any(s is not None and s.value not in (1, None) for s in st):
                 ctx.fail(codes.INVALID_ARG, "padding='same' is not supported for strided convolutions")
-        mode = as_const(padding_mode)
-        if isinstance(mode, str) and mode not in ("zeros", "reflect", "replicate", "circular"):
-            ctx.fail(codes.INVALID_ARG, f"padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', but got padding_mode='{mode}'")
-        return None
+        check_padding_mode(ctx, padding_mode)
 
     def geometry(self, ctx, m: ModuleV):
         n = self.n
@@ -92,28 +144,55 @@ class _ConvNd(Layer):
             p = _tuple(ctx, arg_value(m, "padding"), n, "padding")
         return k, s, p, d, same
 
+    def infer_in_channels(self, ctx, m: ModuleV, x: TensorV) -> None:
+        """A lazy layer takes in_channels from its first input (torch's initialize_parameters)."""
+        if "in_channels" in m.state.get("inferred", {}):
+            return
+        batched = check_rank(ctx, x, self.n, f"{m.short}")
+        c = x.shape[1] if batched else x.shape[0]
+        g = arg_dim(m, "groups")
+        if g is not None and (c % g).value not in (0, None):
+            ctx.fail(codes.INVALID_ARG, f"{m.label()}: in_channels must be divisible by groups, but {ctx.arg_text(0)} has"
+                                        f" {c} channels and groups={g}: shape {fmt(x.shape)}")
+        infer(m, "in_channels", c)
+
     def forward(self, ctx, m: ModuleV, input):
         x = tensor(input)
         if x.shape is None:
             return TensorV(None, x.dtype)
         name = f"conv{self.n}d"
+        if self.lazy:
+            self.infer_in_channels(ctx, m, x)
+        k, s, p, d, same = self.geometry(ctx, m)
+        check_positive(ctx, m.label(), s, p, d)
+        mode = arg_const(m, "padding_mode", "zeros")
+        right = None
+        if mode != "zeros":
+            # torch pads with F.pad first ('same' splits d*(k-1) with the extra on the right),
+            # then convolves with no padding.
+            if same:
+                total = [di * (ki - 1) for ki, di in zip(k, d)]
+                p = [t // 2 for t in total]
+                right = [t - t // 2 for t in total]
+                same = False
+            else:
+                right = list(p)
+            if len(x.shape) in (self.n + 1, self.n + 2):
+                for i in range(self.n):
+                    mode_pad_check(ctx, mode, x.shape[-self.n + i], p[i], right[i], m.label(), AXES[self.n][i], x.shape)
         check_rank(ctx, x, self.n, name)
-        cin = arg_dim(m, "in_channels")
+        cin = param_dim(m, "in_channels")
         c = x.shape[-self.n - 1]
         if cin is not None:
             ctx.require_eq(c, cin, codes.CHANNELS, lambda: (
                 f"{m.label()} expects {cin} input channels but {ctx.arg_text(0)} has {c}: shape {fmt(x.shape)}"))
-            if eq(c, cin) is False:
-                pass
-        k, s, p, d, same = self.geometry(ctx, m)
-        if same:
-            # 'same' pads (d*(k-1)) in total; output keeps the input size.
-            pass
-        out = conv_output_shape(ctx, x, self.n, arg_dim(m, "out_channels"), k, s, p, d, m.label(), same)
-        return out
+        cout, g = arg_dim(m, "out_channels"), arg_dim(m, "groups")
+        if self.lazy and cout is not None and g is not None and (cout % g).value not in (0, None):
+            ctx.fail(codes.INVALID_ARG, f"{m.label()}: out_channels={cout} is not divisible by groups={g}")
+        return conv_output_shape(ctx, x, self.n, cout, k, s, p, d, m.label(), same, right)
 
     def params(self, m: ModuleV):
-        cin, cout, g = arg_dim(m, "in_channels"), arg_dim(m, "out_channels"), arg_dim(m, "groups")
+        cin, cout, g = param_dim(m, "in_channels"), arg_dim(m, "out_channels"), arg_dim(m, "groups")
         k = int_tuple(arg_value(m, "kernel_size"), self.n)
         if cin is None or cout is None or g is None or k is None or any(x is None for x in k) or g.value is None:
             return None
@@ -124,10 +203,10 @@ class _ConvNd(Layer):
 
     def describe(self, m: ModuleV) -> str:
         k = as_const(arg_value(m, "kernel_size"))
-        return f"{m.short}({arg_dim(m, 'in_channels')} → {arg_dim(m, 'out_channels')}, kernel {k})"
+        return f"{m.short}({param_dim(m, 'in_channels')} → {arg_dim(m, 'out_channels')}, kernel {k})"
 
     def input_template(self, m: ModuleV):
-        cin = arg_dim(m, "in_channels")
+        cin = param_dim(m, "in_channels")
         spatial = ["L"] if self.n == 1 else (["H", "W"] if self.n == 2 else ["D", "H", "W"])
         return ["B", cin if cin is not None else "C"] + spatial
 
@@ -147,27 +226,79 @@ class Conv3d(_ConvNd):
     n = 3
 
 
+class _LazyConvNd(_ConvNd):
+    lazy = True
+
+    def build(self, ctx, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+              padding_mode="zeros", device=None, dtype=None):
+        # torch builds the layer with in_channels=out_channels=0, so only groups > 0 is checked here.
+        check_groups(ctx, None, None, as_dim(groups))
+        self.check_common(ctx, stride, padding, padding_mode)
+        return None
+
+
+@layer("torch.nn.LazyConv1d")
+class LazyConv1d(_LazyConvNd):
+    n = 1
+
+
+@layer("torch.nn.LazyConv2d")
+class LazyConv2d(_LazyConvNd):
+    n = 2
+
+
+@layer("torch.nn.LazyConv3d")
+class LazyConv3d(_LazyConvNd):
+    n = 3
+
+
+def check_bias(ctx, bias, cout: Dim, w: TensorV) -> None:
+    b = bias if isinstance(bias, TensorV) else None
+    if b is None or b.shape is None:
+        return
+    if len(b.shape) != 1:
+        ctx.fail(codes.INVALID_ARG, f"Given weight of size {fmt(w.shape)}, expected bias to be 1-dimensional with {cout} elements, but got bias of shape {fmt(b.shape)}")
+    ctx.require_eq(b.shape[0], cout, codes.INVALID_ARG, lambda: (
+        f"Given weight of size {fmt(w.shape)}, expected bias to be 1-dimensional with {cout} elements, but got bias of shape {fmt(b.shape)}"))
+
+
 def _functional_conv(ctx, n, input, weight, bias, stride, padding, dilation, groups):
     x, w = tensor(input), tensor(weight, "weight")
     if x.shape is None or w.shape is None:
         return TensorV(None, x.dtype)
-    check_rank(ctx, x, n, f"conv{n}d")
+    name = f"conv{n}d"
+    check_rank(ctx, x, n, name)
     if len(w.shape) != n + 2:
-        ctx.fail(codes.RANK, f"weight of conv{n}d must have {n + 2} dimensions, got shape {fmt(w.shape)}")
-    g = as_dim(groups) or Dim.const(1)
-    c = x.shape[-n - 1]
-    need = w.shape[1] * g
-    ctx.require_eq(c, need, codes.CHANNELS, lambda: (
-        f"Given groups={g}, weight of size {fmt(w.shape)}, expected input{fmt(x.shape)} to have {need} channels, but got {c} channels instead"))
-    k = list(w.shape[2:])
+        ctx.fail(codes.RANK, f"weight of {name} must have {n + 2} dimensions, got shape {fmt(w.shape)}")
+    g = as_dim(groups) if groups is not None else Dim.const(1)
+    if g is None:
+        raise NotUnderstood("groups is not known")
+    if g.value is not None and g.value <= 0:
+        ctx.fail(codes.INVALID_ARG, f"{name}: non-positive groups is not supported (groups={g})")
     s = int_tuple(stride, n)
     d = int_tuple(dilation, n)
     pad = as_const(padding)
     same = pad == "same"
+    if isinstance(pad, str) and pad not in ("same", "valid"):
+        ctx.fail(codes.INVALID_ARG, f"Invalid padding string: '{pad}'")
     p = [Dim.const(0)] * n if pad in ("same", "valid") else int_tuple(padding, n)
     if s is None or d is None or p is None or None in s or None in d or None in p:
         raise NotUnderstood("conv arguments are not known")
-    return conv_output_shape(ctx, x, n, w.shape[0], k, s, p, d, f"conv{n}d", same)
+    if len(s) != n or len(d) != n or len(p) != n:
+        ctx.fail(codes.INVALID_ARG, f"{name}: expected stride, padding and dilation with {n} elements")
+    check_positive(ctx, name, s, p, d)
+    if same and any(si.value not in (1, None) for si in s):
+        ctx.fail(codes.INVALID_ARG, "padding='same' is not supported for strided convolutions")
+    cout = w.shape[0]
+    if (cout % g).value not in (0, None):
+        ctx.fail(codes.INVALID_ARG, f"Given groups={g}, expected weight to be divisible by {g} at dimension 0, but got weight of size {fmt(w.shape)} instead")
+    c = x.shape[-n - 1]
+    need = w.shape[1] * g
+    ctx.require_eq(c, need, codes.CHANNELS, lambda: (
+        f"Given groups={g}, weight of size {fmt(w.shape)}, expected {ctx.arg_text(0)} {fmt(x.shape)} to have {need} channels, but got {c} channels instead"))
+    check_bias(ctx, bias, cout, w)
+    k = list(w.shape[2:])
+    return conv_output_shape(ctx, x, n, cout, k, s, p, d, name, same)
 
 
 @op("torch.nn.functional.conv1d", "torch.conv1d")
