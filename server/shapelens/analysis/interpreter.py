@@ -763,7 +763,8 @@ class Interpreter:
         result: Value = TRUE
         for op, comp in zip(n.ops, n.comparators):
             right = self.eval(comp, frame)
-            if isinstance(left, TensorV) or isinstance(right, TensorV):
+            identity = isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn))
+            if not identity and (isinstance(left, TensorV) or isinstance(right, TensorV)):
                 if type(op).__name__ in COMPARE_DUNDER:
                     return self.call_rule_at(f"torch.Tensor.{COMPARE_DUNDER[type(op).__name__]}", (left, right), {}, frame, n, "compare")
                 return UNKNOWN
