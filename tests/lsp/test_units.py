@@ -1,0 +1,89 @@
+"""The server's pure parts, without a client: conversions, severities, hints, hover hooks."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
+
+from shapelens.analysis.analyze import analyze
+from shapelens.findings import Finding, Severity
+from shapelens.lsp.convert import Converter, split_lines
+from shapelens.lsp.diagnostics import effective_severity
+from shapelens.lsp.hover import hover_markdown
+from shapelens.lsp.inlay_hints import inlay_hints
+from shapelens.settings import DiagnosticsSettings, InlayHintsSettings, parse_settings
+from shapelens.values import Span
+from tests.lsp.samples import CNN
+
+LINE = 'ψ = torch.zeros(2); s = "😀"; y = ψ @ w'
+
+
+@pytest.mark.parametrize("encoding, at_y, end", [("utf-8", 33, 43), ("utf-16", 30, 39), ("utf-32", 29, 38)])
+def test_converter_round_trip(encoding, at_y, end):
+    conv = Converter(split_lines("a\n" + LINE + "\n"), PositionCodec(encoding))
+    cp = LINE.index("y = ψ")
+    assert conv.position(2, cp) == types.Position(line=1, character=at_y)
+    assert conv.line_end(2) == types.Position(line=1, character=end)
+    for col in range(len(LINE) + 1):
+        assert conv.from_position(conv.position(2, col)) == (2, col)
+    assert conv.range(Span(2, cp, 2, cp + 1)).end.character > at_y
+    assert conv.position(99, 0) == types.Position(line=3, character=0)
+
+
+def test_split_lines_is_lsp_lines():
+    assert split_lines("a\r\nb\rc\nd\x0ce\u2028f") == ["a", "b", "c", "d\x0ce\u2028f"]
+
+
+def finding(code: str, sev: Severity) -> Finding:
+    return Finding(code, "m", "/x.py", Span(1, 0, 1, 1), sev)
+
+
+def test_severity_overrides():
+    opts = parse_settings({"diagnostics": {"severity": {"SL101": "warning", "SL202": "off", "SL301": "error"},
+                                           "showInformation": False}}).diagnostics
+    assert effective_severity(finding("SL101", Severity.ERROR), opts) == Severity.WARNING
+    assert effective_severity(finding("SL202", Severity.WARNING), opts) is None
+    assert effective_severity(finding("SL301", Severity.INFORMATION), opts) == Severity.ERROR
+    assert effective_severity(finding("SL302", Severity.INFORMATION), opts) is None
+    assert effective_severity(finding("SL302", Severity.INFORMATION), DiagnosticsSettings()) == Severity.INFORMATION
+
+
+@pytest.fixture(scope="module")
+def cnn():
+    return analyze("/tmp/shapelens_units/cnn.py", CNN)
+
+
+def test_inlay_only_changed_and_truncation():
+    src = "import torch\nx = torch.zeros(2, 3)\nx = x + 1\nx = x.view(3, 2)\ny = x\n"
+    fa = analyze("/tmp/shapelens_units/hints.py", src)
+    all_ = inlay_hints(fa, 1, 100, InlayHintsSettings())
+    assert [(h.line, h.label) for h in all_] == [(2, "▸ (2, 3)"), (3, "▸ (2, 3)"), (4, "▸ (3, 2)"), (5, "▸ (3, 2)")]
+    changed = inlay_hints(fa, 1, 100, InlayHintsSettings(only_changed=True))
+    assert [(h.line, h.label) for h in changed] == [(2, "▸ (2, 3)"), (4, "▸ (3, 2)"), (5, "▸ (3, 2)")]
+    short = inlay_hints(fa, 1, 100, InlayHintsSettings(max_length=10))
+    assert short[0].label == "▸ (2, 3)"
+    tiny = inlay_hints(fa, 2, 2, InlayHintsSettings(max_length=5))
+    assert [h.label for h in tiny] == ["▸ (2…"]
+    assert inlay_hints(fa, 1, 100, InlayHintsSettings(enable=False)) == []
+    assert inlay_hints(fa, 3, 3, InlayHintsSettings())[0].col == len("x = x + 1")
+
+
+def test_inlay_hint_before_comment_and_several_names():
+    src = "import torch\na, b = torch.zeros(2, 3), torch.zeros(4)  # pair\n"
+    fa = analyze("/tmp/shapelens_units/pair.py", src)
+    (h,) = inlay_hints(fa, 1, 5, InlayHintsSettings())
+    assert h.label == "▸ a: (2, 3), b: (4,)"
+    assert h.col == src.split("\n")[1].index("  # pair")
+
+
+def test_hover_confirmed_hook(cnn):
+    line = CNN.split("\n").index("        x = self.fc1(x)") + 1
+    col = 8
+    assert "confirmed" not in hover_markdown(cnn, line, col)
+    ok = dataclasses.replace(cnn, confirmed={"lines": {str(line): {"x": [[1, 10]]}}})
+    assert "✓ confirmed by torch" in hover_markdown(ok, line, col)
+    differs = dataclasses.replace(cnn, confirmed={"shapes": {line: {"x": [[2, 10]]}}})
+    assert "torch: (2, 10)" in hover_markdown(differs, line, col)
