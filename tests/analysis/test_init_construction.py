@@ -267,3 +267,36 @@ class Net(nn.Module):
 
 z = Net().eval()(torch.randn(2, 2, 8, 8))
 ''')
+
+
+def test_layers_from_a_loop_of_unknown_length_are_unknown_never_short(tmp_path):
+    from tests.analysis.tracing import shapes_at
+
+    fa = check_model(tmp_path, '''
+import random
+from collections import OrderedDict
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, depth):
+        super().__init__()
+        layers = []
+        named = {}
+        for i in range(depth):
+            layers.append(nn.Conv2d(4, 4, 3, stride=2, padding=1))
+            named[random.choice("abcdefgh") + str(i)] = nn.MaxPool2d(2)
+        self.body = nn.Sequential(*layers)
+        self.pools = nn.Sequential(OrderedDict(named))
+        self.count = len(layers)
+
+    def forward(self, x):
+        y = self.body(x)
+        z = self.pools(x)
+        return y, z
+
+random.seed(0)
+y, z = Net(random.randint(2, 3))(torch.randn(1, 4, 16, 16))
+''', vague={"y", "z"})
+    assert shapes_at(fa, "y = self.body(x)", "y") in ([], [None])
+    assert shapes_at(fa, "z = self.pools(x)", "z") in ([], [None])

@@ -70,9 +70,8 @@ def call_builtin(interp: "Interpreter", name: str, args: tuple[Value, ...], kwar
                 return UNKNOWN
             return IntV(v.shape[0])
         items = _items(interp, v)
-        if isinstance(v, (TupleV, ListV, DictV)) or (isinstance(v, ModuleV) and v.children is not None) or (
-                isinstance(v, ObjectV) and items is not None):
-            return IntV.of(len(items or []))
+        if items is not None and (isinstance(v, (TupleV, ListV, DictV, ObjectV)) or (isinstance(v, ModuleV) and v.children is not None)):
+            return IntV.of(len(items))
         return UNKNOWN
     if name == "range":
         dims = [as_dim(x) for x in a]
@@ -117,16 +116,21 @@ def call_builtin(interp: "Interpreter", name: str, args: tuple[Value, ...], kwar
         d = DictV()
         if a:
             if isinstance(a[0], DictV):
+                if getattr(a[0], "open_ended", False):
+                    return UNKNOWN
                 d.items.update(a[0].items)
             else:
                 pairs = _items(interp, a[0])
                 if pairs is None:
                     return UNKNOWN
                 for p in pairs:
-                    if isinstance(p, TupleV) and len(p.items) == 2:
-                        k = as_const(p.items[0])
-                        if k is not MISSING:
-                            d.items[k] = p.items[1]
+                    k = as_const(p.items[0]) if isinstance(p, (TupleV, ListV)) and len(p.items) == 2 else MISSING
+                    if k is MISSING:
+                        return UNKNOWN  # an entry nobody can name: the dict is not known
+                    try:
+                        d.items[k] = p.items[1]  # type: ignore[union-attr]
+                    except TypeError:
+                        return UNKNOWN
         d.items.update(kwargs)
         return d
     if name == "int":

@@ -421,22 +421,35 @@ class Interpreter:
         return self.branch(frame, lambda f: self.exec_block(s.body, f), lambda f: self.exec_block(s.orelse, f))
 
     def branch(self, frame: Frame, a: Callable[[Frame], Flow], b: Callable[[Frame], Flow]) -> Flow:
-        """Run two alternatives on copies of the locals and join what falls through."""
+        """Run two alternatives on copies of the locals and join what falls through. Lists and
+        dicts the alternatives mutate in place are restored between them and joined after."""
         before = dict(frame.locals)
+        boxes = mutable_boxes(before)
+        snap = [box_contents(c) for c in boxes]
         flow_a = a(frame)
         env_a = frame.locals
+        after_a = [box_contents(c) for c in boxes]
+        for c, content in zip(boxes, snap):
+            set_box_contents(c, content)
         frame.locals = dict(before)
         flow_b = b(frame)
         env_b = frame.locals
+        after_b = [box_contents(c) for c in boxes]
         if flow_a is not Flow.NORMAL and flow_b is not Flow.NORMAL:
             frame.locals = env_a
+            for c, content in zip(boxes, after_a):
+                set_box_contents(c, content)
             return flow_a if flow_a == flow_b else Flow.RETURN
         if flow_a is not Flow.NORMAL:
             frame.locals = env_b
             return Flow.NORMAL
         if flow_b is not Flow.NORMAL:
             frame.locals = env_a
+            for c, content in zip(boxes, after_a):
+                set_box_contents(c, content)
             return Flow.NORMAL
+        for c, ca, cb in zip(boxes, after_a, after_b):
+            join_box(c, ca, cb)
         frame.locals = join_envs(env_a, env_b)
         if frame.is_module_level:
             frame.globals.clear()
@@ -584,11 +597,12 @@ class Interpreter:
                 obj.items[:] = [UNKNOWN] * len(obj.items)
         elif isinstance(obj, DictV):
             k = as_const(key)
-            if k is not MISSING:
-                try:
-                    obj.items[k] = value
-                except TypeError:
-                    pass
+            try:
+                if k is MISSING:
+                    raise TypeError
+                obj.items[k] = value
+            except TypeError:  # an entry under a key nobody knows: the contents are open
+                mark_open(obj)
         elif isinstance(obj, ModuleV) and obj.kind == "torch.nn.ModuleDict" and obj.children is not None:
             k = as_const(key)
             if isinstance(k, str):
@@ -654,11 +668,13 @@ class Interpreter:
                 continue
             key = as_const(self.eval(k, frame))
             val = self.eval(v, frame)
-            if key is not MISSING:
-                try:
-                    d.items[key] = val
-                except TypeError:
-                    pass
+            if key is MISSING:
+                mark_open(d)
+                continue
+            try:
+                d.items[key] = val
+            except TypeError:
+                mark_open(d)
         return d
 
     def ex_JoinedStr(self, n, frame) -> Value:
@@ -789,6 +805,8 @@ class Interpreter:
         return self.get_item(obj, key, frame, n)
 
     def get_item(self, obj: Value, key: Value, frame: Frame | None = None, node: ast.AST | None = None) -> Value:
+        if isinstance(obj, ListV) and is_open(obj):
+            return UNKNOWN
         if isinstance(obj, (TupleV, ListV)):
             items = list(obj.items)
             if isinstance(key, SliceV):
@@ -1238,6 +1256,8 @@ class Interpreter:
 
     def build_layer(self, canon: str, rule: Layer, args: tuple[Value, ...], kwargs: dict[str, Value], frame: Frame,
                     node: ast.AST, arg_nodes: list[ast.AST] | None = None) -> Value:
+        if any(is_open(a) for a in list(args) + list(kwargs.values())):
+            return UNKNOWN  # a container of layers whose number is not known
         sig = rule._signature()
         try:
             ba = bind_values(sig, args, kwargs)
@@ -1321,6 +1341,8 @@ class Interpreter:
     # iteration and truth
     # ------------------------------------------------------------------------------------------
     def iterate(self, v: Value) -> list[Value] | None:
+        if is_open(v):
+            return None
         if isinstance(v, (TupleV, ListV)):
             return list(v.items)
         if isinstance(v, ObjectV) and container_children(v) is not None:
@@ -1722,6 +1744,69 @@ def module_attr(interp: Interpreter, m: ModuleV, name: str) -> Value:
     if name == "training":
         return FALSE
     return MethodRef(m, name)
+
+
+# A list or dict whose contents are not all known (items added by a loop that ran an unknown
+# number of times, under a key nobody knows): iterating, measuring or indexing it is unknown.
+def mark_open(v: Value) -> None:
+    v.open_ended = True  # type: ignore[attr-defined]
+
+
+def is_open(v: Value) -> bool:
+    return isinstance(v, (ListV, DictV)) and getattr(v, "open_ended", False)
+
+
+def mutable_boxes(env: dict[str, Value]) -> list[Value]:
+    """Lists and dicts reachable from the locals (and one level inside them)."""
+    out: list[Value] = []
+    seen: set[int] = set()
+
+    def add(v: Value, depth: int) -> None:
+        if isinstance(v, (ListV, DictV)) and id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+        if depth and isinstance(v, (ListV, TupleV)):
+            for i in v.items:
+                add(i, depth - 1)
+        elif depth and isinstance(v, DictV):
+            for i in v.items.values():
+                add(i, depth - 1)
+
+    for v in env.values():
+        add(v, 1)
+    return out
+
+
+def box_contents(v: Value) -> tuple[Any, bool]:
+    items = list(v.items) if isinstance(v, ListV) else dict(v.items)  # type: ignore[attr-defined]
+    return items, is_open(v)
+
+
+def set_box_contents(v: Value, content: tuple[Any, bool]) -> None:
+    items, open_ = content
+    if isinstance(v, ListV):
+        v.items[:] = items
+    else:
+        v.items.clear()  # type: ignore[attr-defined]
+        v.items.update(items)  # type: ignore[attr-defined]
+    v.open_ended = open_  # type: ignore[attr-defined]
+
+
+def join_box(v: Value, a: tuple[Any, bool], b: tuple[Any, bool]) -> None:
+    """After two alternatives: what both hold is kept; differing lengths or keys leave it open."""
+    (ia, oa), (ib, ob) = a, b
+    if isinstance(v, ListV):
+        if len(ia) == len(ib):
+            v.items[:] = [x if x is y else join(x, y) for x, y in zip(ia, ib)]
+            v.open_ended = oa or ob  # type: ignore[attr-defined]
+        else:
+            v.items[:] = ib if len(ib) < len(ia) else ia
+            mark_open(v)
+        return
+    keys = ia.keys() & ib.keys()
+    v.items.clear()  # type: ignore[attr-defined]
+    v.items.update({k: ia[k] if ia[k] is ib[k] else join(ia[k], ib[k]) for k in keys})  # type: ignore[attr-defined]
+    v.open_ended = oa or ob or ia.keys() != ib.keys()  # type: ignore[attr-defined]
 
 
 def container_children(obj: ObjectV) -> list[tuple[str, Value]] | None:
