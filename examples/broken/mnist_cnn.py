@@ -1,0 +1,40 @@
+"""The classic PyTorch MNIST example: two 3x3 convs, one max-pool, dropout, two Linear layers."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, 1)
+        self.conv2 = nn.Conv2d(32, 64, 3, 1)
+        self.dropout1 = nn.Dropout(0.25)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(64 * 14 * 14, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = self.conv1(x)
+        x = F.relu(x)
+        x = self.conv2(x)
+        x = F.relu(x)
+        x = F.max_pool2d(x, 2)
+        x = self.dropout1(x)
+        x = torch.flatten(x, 1)
+        x = self.fc1(x)  # BUG: fc1 was built for 64*14*14 = 12544 features, flatten gives 64*12*12 = 9216 (P1)
+        x = F.relu(x)
+        x = self.dropout2(x)
+        x = self.fc2(x)
+        output = F.log_softmax(x, dim=1)
+        return output
+
+
+if __name__ == "__main__":
+    model = Net()
+    data = torch.randn(4, 1, 28, 28)
+    target = torch.randint(0, 10, (4,))
+    output = model(data)
+    loss = F.nll_loss(output, target)
+    loss.backward()
+    print(output.shape, loss.item())
