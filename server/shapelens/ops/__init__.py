@@ -17,6 +17,7 @@ from shapelens.ops import (  # noqa: E402,F401
     indexing,
     joining,
     linear,
+    loss,
     matmul,
     norm,
     padding,
