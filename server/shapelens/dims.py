@@ -194,9 +194,9 @@ class Dim:
     """An integer-valued expression in normal form. Immutable; compare with `eq`, not `==`
     when a three-valued answer is wanted (`==` is structural identity of the normal form)."""
 
-    __slots__ = ("terms", "_hash")
+    __slots__ = ("terms", "_hash", "pretty")
 
-    def __init__(self, terms: Iterable[tuple[Mono, int]] = ()):
+    def __init__(self, terms: Iterable[tuple[Mono, int]] = (), pretty: str | None = None):
         acc: dict[Mono, int] = {}
         for mono, coef in terms:
             if coef:
@@ -205,6 +205,9 @@ class Dim:
         items.sort(key=lambda mc: (-len(mc[0]) if mc[0] else 1, _mono_key(mc[0])))
         self.terms: tuple[tuple[Mono, int], ...] = tuple(items)
         self._hash = hash(self.terms)
+        # How the expression reads as built (`16*(H - 2)*(W - 2)`), when that is shorter than
+        # the expanded normal form. Display only: equality and hashing use `terms`.
+        self.pretty = pretty
 
     # construction ---------------------------------------------------------------------------
     @staticmethod
@@ -295,7 +298,16 @@ class Dim:
     # arithmetic -----------------------------------------------------------------------------
     def __add__(self, other: DimLike) -> "Dim":
         o = Dim.of(other)
-        return Dim(self.terms + o.terms)
+        out = Dim(self.terms + o.terms)
+        if (self.pretty or o.pretty) and out.terms:
+            if o.value is not None:
+                text = f"{self} + {o.value}" if o.value >= 0 else f"{self} - {-o.value}"
+            elif self.value is not None:
+                text = f"{o} + {self.value}" if self.value >= 0 else f"{o} - {-self.value}"
+            else:
+                text = f"{self} + {o}"
+            out.pretty = text
+        return out
 
     __radd__ = __add__
 
@@ -310,7 +322,11 @@ class Dim:
 
     def __mul__(self, other: DimLike) -> "Dim":
         o = Dim.of(other)
-        return Dim((_mono_mul(m1, m2), c1 * c2) for m1, c1 in self.terms for m2, c2 in o.terms)
+        out = Dim((_mono_mul(m1, m2), c1 * c2) for m1, c1 in self.terms for m2, c2 in o.terms)
+        if len(out.terms) > 1 and (len(self.terms) > 1 or len(o.terms) > 1 or self.pretty or o.pretty):
+            a, b = (o, self) if self.value is None and o.value is not None else (self, o)
+            out.pretty = f"{_factor_text(a)}*{_factor_text(b)}"
+        return out
 
     __rmul__ = __mul__
 
@@ -359,6 +375,8 @@ class Dim:
         return f"Dim({self})"
 
     def __str__(self) -> str:
+        if self.pretty is not None:
+            return self.pretty
         if not self.terms:
             return "0"
         parts: list[str] = []
@@ -385,6 +403,26 @@ class Dim:
 
     def __bool__(self) -> bool:  # pragma: no cover - guard against accidental truthiness
         raise TypeError("Dim has no truth value; use eq()/value")
+
+
+def _factor_text(d: "Dim") -> str:
+    text = str(d)
+    if len(d.terms) > 1 and not (d.pretty and _is_product_text(d.pretty)):
+        return f"({text})"
+    return text
+
+
+def _is_product_text(text: str) -> bool:
+    """True when the top level of `text` has no + or - (only *, // and parenthesised parts)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0 and ch in "+-" and i > 0:
+            return False
+    return True
 
 
 def _pow(x: float, p: int) -> float:
@@ -423,6 +461,7 @@ def floordiv(num: Dim, den: Dim) -> Dim:
         rem = Dim(rest)
         if rem.value is not None:  # remainder is a constant in [0, dv)
             return quotient
+        readable = f"{_factor_text(num) if len(num.terms) > 1 else num}//{dv}" if num.pretty else None
         # Nested floors: floor((floor(Q/a) + c)/b) == floor((Q + a*c)/(a*b)).
         non_const = [(m, c) for m, c in rem.terms if m]
         if len(non_const) == 1:
@@ -432,7 +471,10 @@ def floordiv(num: Dim, den: Dim) -> Dim:
                 a = inner.den.value
                 if a is not None and a > 0:
                     return quotient + floordiv(inner.num + a * rem.constant_term, Dim.const(a * dv))
-        return quotient + Dim.atom(FloorDiv(rem, den))
+        out = quotient + Dim.atom(FloorDiv(rem, den))
+        if readable is not None and len(readable) < len(str(out)):
+            out.pretty = readable
+        return out
     exact = exact_div(num, den)
     if exact is not None:
         return exact

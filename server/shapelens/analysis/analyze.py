@@ -215,10 +215,18 @@ def run_entry(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value], 
 
 def run_uncalled_models(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value]) -> None:
     """Classes of this file that no call reached: build with defaults, feed symbolic inputs."""
-    called = {(r.path, r.class_name) for r in interp.rec.runs}
-    for node in pf.tree.body:
-        if not isinstance(node, ast.ClassDef):
-            continue
+    # Models that other models of this file use run last: they are usually reached through
+    # their parent's run with real constructor arguments, and need no guessed run of their own.
+    class_nodes = [n for n in pf.tree.body if isinstance(n, ast.ClassDef)]
+    used_by_others = {
+        name.id
+        for n in class_nodes
+        for name in ast.walk(n)
+        if isinstance(name, ast.Name) and name.id != n.name
+    }
+    ordered = [n for n in class_nodes if n.name not in used_by_others] + [n for n in class_nodes if n.name in used_by_others]
+    for node in ordered:
+        called = {(r.path, r.class_name) for r in interp.rec.runs}
         cls = namespace.get(node.name)
         if not isinstance(cls, ClassV) or not cls.is_module or (pf.path, cls.name) in called:
             continue
