@@ -32,6 +32,7 @@ class Session:
     published: list[types.PublishDiagnosticsParams] = field(default_factory=list)
     statuses: list[dict] = field(default_factory=list)
     refreshes: dict[str, int] = field(default_factory=dict)
+    init_result: types.InitializeResult | None = None
 
     @property
     def pull(self) -> bool:
@@ -112,7 +113,7 @@ async def start_session(client: LanguageClient, kind: str, root: str, init_optio
 
     if configuration is not None:
         client.set_configuration(configuration, section="shapelens")
-    await client.initialize_session(types.InitializeParams(
+    session.init_result = await client.initialize_session(types.InitializeParams(
         capabilities=client_capabilities(kind),
         root_uri=f"file://{root}",
         workspace_folders=[types.WorkspaceFolder(uri=f"file://{root}", name="ws")],

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
+import os
 import sys
 import time
 from typing import Any, Callable
@@ -36,6 +38,9 @@ log = logging.getLogger("shapelens.lsp")
 
 STATUS = "shapelens/status"
 DIAGNOSTIC_ID = "shapelens"
+# An analysis still running after this long shows progress (when the client supports it).
+PROGRESS_AFTER_S = float(os.environ.get("SHAPELENS_PROGRESS_AFTER_S", "0.5"))
+_tokens = itertools.count(1)
 
 
 class ShapeLensServer(LanguageServer):
@@ -202,6 +207,8 @@ class ShapeLensServer(LanguageServer):
         fut = asyncio.get_running_loop().create_future()
         self._inflight[state.uri] = (snap.version, fut)
         self.status("analysing", state.uri)
+        if self._progress_supported():
+            asyncio.ensure_future(self._progress(state.path, fut))  # ends by itself when `fut` is done
         try:
             result = await self._run(state, snap)
         except asyncio.CancelledError:
@@ -218,6 +225,32 @@ class ShapeLensServer(LanguageServer):
             if self._inflight.get(state.uri, (None, None))[1] is fut:
                 del self._inflight[state.uri]
             self.status("ready", state.uri)
+
+    def _progress_supported(self) -> bool:
+        window = self.caps.window
+        return bool(window is not None and window.work_done_progress)
+
+    async def _progress(self, path: str, done: asyncio.Future) -> None:
+        """Show work-done progress for an analysis that is still running after PROGRESS_AFTER_S."""
+        try:
+            await asyncio.wait_for(asyncio.shield(done), PROGRESS_AFTER_S)
+            return
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            if done.done():
+                return
+        token = f"shapelens-analysis-{next(_tokens)}"
+        try:
+            await self.work_done_progress.create_async(token)
+        except Exception as e:
+            log.debug("progress not created: %r", e)
+            return
+        name = path.rsplit("/", 1)[-1]
+        self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="ShapeLens", message=f"analysing {name}",
+                                                                         cancellable=False))
+        try:
+            await asyncio.wait([done])
+        finally:
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="done"))
 
     async def _run(self, state: DocState, snap: Snapshot) -> Result | None:
         cfg = self.projects.config_for(snap.path)
@@ -394,6 +427,11 @@ async def did_change_configuration(ls: ShapeLensServer, params: types.DidChangeC
         ls.set_settings(parse_settings(params.settings, ls._settings_log))
 
 
+def did_change_workspace_folders(ls: ShapeLensServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+    roots = [uri_to_path(f.uri) for f in ls.workspace.folders.values()]
+    ls.projects.set_roots([r for r in roots if not r.startswith("<")])
+
+
 async def did_open(ls: ShapeLensServer, params: types.DidOpenTextDocumentParams) -> None:
     doc = params.text_document
     state = ls.open(doc.uri, doc.version, doc.text)
@@ -533,6 +571,7 @@ def register(ls: ShapeLensServer) -> None:
     ls.feature(types.INITIALIZE)(guarded(initialize))
     ls.feature(types.INITIALIZED)(guarded(initialized))
     ls.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(guarded(did_change_configuration))
+    ls.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)(guarded(did_change_workspace_folders))
     ls.feature(types.TEXT_DOCUMENT_DID_OPEN)(guarded(did_open))
     ls.feature(types.TEXT_DOCUMENT_DID_CHANGE)(guarded(did_change))
     ls.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))(guarded(did_save))
