@@ -192,3 +192,16 @@ def test_documented_command_is_accepted_by_the_cli():
         pytest.skip("the shapelens CLI (shapelens.cli) is not written yet")
     assert result.returncode == 0, result.stderr
     assert "--stdio" in result.stdout, "the docs say --stdio is accepted"
+
+
+# --------------------------------------------------------------------------- README sections
+
+
+def test_readme_editor_sections_are_the_checked_snippets():
+    """The README's Neovim, Helix and Eglot sections repeat snippets checked above, verbatim."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Other editors", 1)[1].split("\n## ", 1)[0]
+    blocks = FENCE.findall(section)
+    assert sorted(tag for tag, _ in blocks) == ["elisp", "lua", "toml"]
+    for tag, body in blocks:
+        assert body in snippets(tag), f"README's {tag} snippet differs from docs/editors.md"
