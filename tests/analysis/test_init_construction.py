@@ -300,3 +300,38 @@ y, z = Net(random.randint(2, 3))(torch.randn(1, 4, 16, 16))
 ''', vague={"y", "z"})
     assert shapes_at(fa, "y = self.body(x)", "y") in ([], [None])
     assert shapes_at(fa, "z = self.pools(x)", "z") in ([], [None])
+
+
+def test_widths_computed_with_small_constant_tensors(tmp_path):
+    # RegNet computes its stage widths with torch ops on numbers, then .tolist().
+    check_model(tmp_path, '''
+import math
+import torch
+import torch.nn as nn
+
+def widths(depth=6, w0=8, wa=5.3, wm=2.0, quant=4):
+    cont = torch.arange(depth) * wa + w0
+    cap = torch.round(torch.log(cont / w0) / math.log(wm))
+    ws = (torch.round(torch.divide(w0 * torch.pow(wm, cap), quant)) * quant).int().tolist()
+    stages = sorted(set(ws))
+    depths = torch.diff(torch.tensor([0, 2, 5])).int().tolist()
+    return stages, depths
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        stages, depths = widths()
+        layers, cin = [], 3
+        for w, d in zip(stages, depths):
+            for _ in range(d):
+                layers.append(nn.Conv2d(cin, w, 3, padding=1))
+                cin = w
+        self.body = nn.Sequential(*layers)
+        self.fc = nn.Linear(cin, int(torch.tensor(7.9)))
+
+    def forward(self, x):
+        h = self.body(x).mean((2, 3))
+        return self.fc(h)
+
+out = Net()(torch.randn(1, 3, 6, 6))
+''')

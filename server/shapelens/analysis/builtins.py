@@ -101,6 +101,14 @@ def call_builtin(interp: "Interpreter", name: str, args: tuple[Value, ...], kwar
             return UNKNOWN
         if name == "reversed":
             items = items[::-1]
+        if name in ("set", "frozenset"):
+            consts = [as_const(i) for i in items]
+            if any(c is MISSING for c in consts):
+                return UNKNOWN  # how many distinct items is not known
+            try:
+                items = [const_of(c) for c in dict.fromkeys(consts)]
+            except TypeError:
+                return UNKNOWN
         if name == "sorted":
             consts = [as_const(i) for i in items]
             if any(c is MISSING for c in consts):
@@ -278,6 +286,9 @@ def to_int(v: Value) -> Value:
         # int() truncates toward zero; sizes are non-negative, so it is a floor.
         return IntV(floordiv(v.num, Dim.const(v.den)))
     if isinstance(v, TensorV):
+        known = (v.meta or {}).get("values")
+        if isinstance(known, (int, float, bool)):
+            return IntV.of(int(known))
         return IntV(Dim.unknown("int() of a tensor"))
     c = as_const(v)
     if isinstance(c, (int, float, bool)):

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator
 
 from shapelens import findings as codes
 from shapelens.analysis import builtins as pybuiltins
+from shapelens.analysis import constvals
 from shapelens.analysis.recorder import Constraint, ModelRun, Recorder
 from shapelens.analysis.source import ParsedFile
 from shapelens.dims import Dim, eq, floordiv, fmt_shape, ge, gt, le, lt, ne
@@ -1109,6 +1110,10 @@ class Interpreter:
     def call_method(self, ref: MethodRef, args: tuple[Value, ...], kwargs: dict[str, Value], frame: Frame, node: ast.AST,
                     arg_nodes: list[ast.AST]) -> Value:
         target = ref.self_v
+        if isinstance(target, TensorV) and ref.name in ("tolist", "item", "diff"):
+            known = constvals.to_python(target) if ref.name != "diff" else constvals.diff_values(target)
+            if known is not MISSING:
+                return known
         if isinstance(target, TensorV):
             return self.call_rule_at(f"torch.Tensor.{ref.name}", (target,) + args, kwargs, frame, node, ref.name, arg_nodes, method=True)
         if isinstance(target, SuperV):
@@ -1242,6 +1247,10 @@ class Interpreter:
             return self.build_layer(canon, rule, args, kwargs, frame, node, arg_nodes)
         if REGISTRY.function(canon) is not None:
             return self.call_rule_at(canon, args, kwargs, frame, node, canon.rsplit(".", 1)[-1], arg_nodes)
+        if canon == "torch.diff" and len(args) == 1 and isinstance(args[0], TensorV):
+            known = constvals.diff_values(args[0])
+            if known is not MISSING:
+                return known
         special = pybuiltins.call_library(self, canon, args, kwargs, frame, node)
         if special is not MISSING:
             return special
@@ -1320,6 +1329,12 @@ class Interpreter:
             self.report_not_understood(frame, node, label, f"internal error: {type(e).__name__}: {e}")
             return UNKNOWN
         result = self.stamp(result, label, args, frame, node)
+        if name == "torch.arange":
+            result = constvals.arange_values(args, kwargs, result)
+        elif name in ("torch.tensor", "torch.as_tensor") and args:
+            result = constvals.tensor_values(args[0], result)
+        else:
+            result = constvals.op_values(name, args, result)
         if isinstance(node, ast.Call):
             self.record_call(frame, node, result, label, None)
         return result
