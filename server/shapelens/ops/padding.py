@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from shapelens import findings as codes
-from shapelens.dims import Dim, eq, le, lt
+from shapelens.dims import Dim, eq, le, lt, prod
 from shapelens.ops.common import arg_value, fmt, tensor
 from shapelens.ops.registry import Layer, NotUnderstood, layer, op
 from shapelens.values import ModuleV, TensorV, as_const, as_dim, as_float, as_seq, int_tuple
@@ -18,9 +18,11 @@ def _slice_len(n: int, start: int, stop: int) -> int:
     return len(range(n)[start:stop])
 
 
-def _circular_ok(n: int, left: int, right: int) -> bool:
+def _circular_ok(lead: int | None, n: int, left: int, right: int) -> bool:
     """torch's _pad_circular, step by step: the copy of the kept input and the two wrap-around
-    copies (slices clamp like Python's; narrow() does not)."""
+    copies (slices clamp like Python's; narrow() does not). The wrap-around copies read from the
+    output itself: when the dims before this one hold a single element the two views are dense
+    and a partial overlap is refused. `lead` is that element count (None when symbolic)."""
     size = n + left + right
     out_len = _slice_len(size, max(left, 0), size - max(right, 0))
     in_len = _slice_len(n, max(-left, 0), n - max(-right, 0))
@@ -33,10 +35,17 @@ def _circular_ok(n: int, left: int, right: int) -> bool:
         start = start + size if start < 0 else start
         return length >= 0 and start + length <= size
 
-    if left > 0 and not (narrow_ok(0, left) and narrow_ok(size - left - max(right, 0), left)):
-        return False
-    if right > 0 and not (narrow_ok(size - right, right) and narrow_ok(max(left, 0), right)):
-        return False
+    def overlap(dst: int, src: int, length: int) -> bool:
+        src = src + size if src < 0 else src
+        return lead == 1 and length > 0 and dst != src and dst < src + length and src < dst + length
+
+    if left > 0:
+        src = size - left - max(right, 0)
+        if not (narrow_ok(0, left) and narrow_ok(src, left)) or overlap(0, src, left):
+            return False
+    if right > 0:
+        if not (narrow_ok(size - right, right) and narrow_ok(max(left, 0), right)) or overlap(size - right, max(left, 0), right):
+            return False
     return True
 
 
@@ -82,13 +91,23 @@ def pad_shape(ctx, x: TensorV, pad: list[Dim], mode: str, value, label: str) -> 
                 ctx.fail(codes.INVALID_ARG, f"{label}: circular padding ({left}, {right}) wraps around more than once on {where}")
             if lt(size, 0) is True:
                 ctx.fail(codes.INVALID_ARG, f"{label}: circular padding ({left}, {right}) leaves a negative size {size} on {where}")
-            if n.value is not None and left.value is not None and right.value is not None:
-                if not _circular_ok(n.value, left.value, right.value):
-                    ctx.fail(codes.INVALID_ARG, f"{label}: circular padding ({left}, {right}) does not fit the size {n} of {where}")
-            elif (left.value is not None and left.value < 0) or (right.value is not None and right.value < 0):
-                out[axis] = ctx.unknown_dim("negative circular padding of a symbolic size")
-                continue
+            if lt(left + n, 0) is not False or lt(right + n, 0) is not False:
+                # Cropping more than the whole dim on one side: torch's result depends on slice
+                # clamping details this rule does not model.
+                raise NotUnderstood("circular padding crops more than the padded dimension")
+            if (left.value is not None and left.value < 0) or (right.value is not None and right.value < 0):
+                if n.value is None:
+                    out[axis] = ctx.unknown_dim("negative circular padding of a symbolic size")
+                    continue
         out[axis] = size
+    if mode == "circular":
+        for i in range(k):
+            axis = r - 1 - i
+            n, left, right = shape[axis], pad[2 * i].value, pad[2 * i + 1].value
+            lead = prod(out[:axis]).value
+            if n.value is not None and left is not None and right is not None and not _circular_ok(lead, n.value, left, right):
+                ctx.fail(codes.INVALID_ARG, f"{label}: circular padding ({left}, {right}) does not fit the size {n} of"
+                                            f" dimension {axis} of {ctx.arg_text(0)} {fmt(shape)}")
     # torch checks `out_w >= 1 || out_h >= 1 ...`: only an output empty in every padded dim fails.
     if mode in ("reflect", "replicate") and all(lt(out[a], 1) is True for a in range(r - k, r)):
         ctx.fail(codes.SPATIAL, f"{label}: {ctx.arg_text(0)} {fmt(shape)} is too small for padding {fmt(tuple(pad))}:"
