@@ -49,6 +49,40 @@ def hover_markdown(fa: FileAnalysis, line: int, col: int) -> str | None:
 # --------------------------------------------------------------------------- finding the node
 
 
+class _Index:
+    """The syntax facts hover needs, gathered in one walk and kept with the analysis."""
+
+    SIMPLE_EXCLUDED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
+                       ast.While, ast.With, ast.AsyncWith, ast.Try)
+
+    def __init__(self, tree: ast.Module):
+        self.names: dict[int, list[ast.expr]] = {}  # Name/Attribute nodes by every line they cover
+        self.classes: list[ast.ClassDef] = []
+        self.scopes: list[ast.AST] = []  # functions and lambdas
+        self.stmt_end: dict[int, int] = {}  # simple statement start line -> end line
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Name, ast.Attribute)):
+                for ln in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+                    self.names.setdefault(ln, []).append(node)
+            elif isinstance(node, ast.ClassDef):
+                self.classes.append(node)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                self.scopes.append(node)
+            if isinstance(node, ast.stmt) and not isinstance(node, self.SIMPLE_EXCLUDED):
+                self.stmt_end.setdefault(node.lineno, node.end_lineno or node.lineno)
+
+
+def index(fa: FileAnalysis) -> _Index:
+    idx = getattr(fa, "_hover_index", None)
+    if idx is None:
+        idx = _Index(fa.parsed.tree)
+        try:
+            fa._hover_index = idx  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+    return idx
+
+
 def _contains(sp: Span, line: int, col: int) -> bool:
     if (line, col) < (sp.line, sp.col) or (line, col) > (sp.end_line, sp.end_col):
         return False
@@ -60,9 +94,7 @@ def node_at(fa: FileAnalysis, line: int, col: int) -> ast.AST | None:
     pf = fa.parsed
     best: ast.AST | None = None
     best_size = None
-    for node in ast.walk(pf.tree):
-        if not isinstance(node, (ast.Name, ast.Attribute)) or not hasattr(node, "lineno"):
-            continue
+    for node in index(fa).names.get(line, []):
         sp = pf.span(node)
         if not _contains(sp, line, col):
             continue
@@ -78,18 +110,18 @@ def node_at(fa: FileAnalysis, line: int, col: int) -> ast.AST | None:
 
 
 def class_header_at(fa: FileAnalysis, line: int) -> ast.ClassDef | None:
-    for node in ast.walk(fa.parsed.tree):
-        if isinstance(node, ast.ClassDef):
-            first = min([d.lineno for d in node.decorator_list] + [node.lineno])
-            header_end = node.body[0].lineno - 1 if node.body else node.lineno
-            if first <= line <= max(node.lineno, header_end) and (not node.body or line < node.body[0].lineno):
-                return node
+    for node in index(fa).classes:
+        first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+        header_end = node.body[0].lineno - 1 if node.body else node.lineno
+        if first <= line <= max(node.lineno, header_end) and (not node.body or line < node.body[0].lineno):
+            return node
     return None
 
 
 def enclosing(fa: FileAnalysis, line: int, kinds: tuple[type, ...]) -> ast.AST | None:
     found = None
-    for node in ast.walk(fa.parsed.tree):
+    idx = index(fa)
+    for node in (idx.classes if kinds == (ast.ClassDef,) else idx.scopes):
         if isinstance(node, kinds) and node.lineno <= line <= (node.end_lineno or node.lineno):
             if found is None or node.lineno >= found.lineno:
                 found = node
@@ -260,12 +292,7 @@ def line_section(fa: FileAnalysis, line: int) -> list[str]:
 
 
 def _statement_end(fa: FileAnalysis, start: int) -> int:
-    for node in ast.walk(fa.parsed.tree):
-        if isinstance(node, ast.stmt) and node.lineno == start and not isinstance(
-            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With, ast.Try)
-        ):
-            return node.end_lineno or start
-    return start
+    return index(fa).stmt_end.get(start, start)
 
 
 def constraints_section(fa: FileAnalysis, line: int) -> list[str]:

@@ -459,10 +459,12 @@ async def did_save(ls: ShapeLensServer, params: types.DidSaveTextDocumentParams)
     if not state.current():
         ls.schedule(state, 0)
     # Other open files of the project may import this one: refresh them too.
-    for other in list(ls.docs.values()):
-        if other is not state and other.project is state.project:
-            other.stale = True
-            ls.schedule(other, ls.debounce_s())
+    dependents = [o for o in ls.docs.values() if o is not state and o.project is state.project]
+    for other in dependents:
+        other.stale = True
+        ls.schedule(other, ls.debounce_s())
+    if dependents and ls.pull_diagnostics and ls._ws_cap("diagnostics", "refresh_support"):
+        ls._fire(ls.workspace_diagnostic_refresh_async(None), "diagnostic refresh")
 
 
 async def did_close(ls: ShapeLensServer, params: types.DidCloseTextDocumentParams) -> None:
