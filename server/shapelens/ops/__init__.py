@@ -19,6 +19,7 @@ from shapelens.ops import (  # noqa: E402,F401
     linear,
     loss,
     matmul,
+    misc_vision,
     norm,
     padding,
     pooling,
