@@ -10,7 +10,7 @@ from lsprotocol import types
 
 from tests.lsp.samples import BAD, FOUR_D, RNN, UNICODE
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.filterwarnings("error::pytest_lsp.LspSpecificationWarning")]
 
 
 def apply(text: str, edits, encoding: str) -> str:

@@ -8,7 +8,7 @@ from lsprotocol import types
 from tests.lsp.conftest import find, position
 from tests.lsp.samples import BAD, CNN, UNICODE
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.filterwarnings("error::pytest_lsp.LspSpecificationWarning")]
 
 
 async def test_mismatch_reported_with_code_source_and_related(ls):

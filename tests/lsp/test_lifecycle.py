@@ -15,7 +15,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from tests.lsp.conftest import CLIENTS, SERVER, Session, start_session
 from tests.lsp.samples import BAD, CNN
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.filterwarnings("error::pytest_lsp.LspSpecificationWarning")]
 
 ENTRY_MODEL = '''import torch.nn as nn
 

@@ -9,7 +9,7 @@ from lsprotocol import types
 
 from tests.lsp.samples import BAD, CNN
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.filterwarnings("error::pytest_lsp.LspSpecificationWarning")]
 
 WEIRD = [
     "",

@@ -13,7 +13,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from tests.lsp.conftest import CLIENTS, SERVER, Session, start_session
 from tests.lsp.samples import BAD, CNN, UNICODE
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.filterwarnings("error::pytest_lsp.LspSpecificationWarning")]
 
 INIT = {
     # Helix and Eglot wrap the section; VS Code sends it bare plus workspaceTrusted.
@@ -123,3 +123,15 @@ async def _until(cond, timeout: float = 5.0) -> None:
     while not cond():
         assert loop.time() < deadline, "condition not met"
         await asyncio.sleep(0.01)
+
+
+async def test_default_debounce_after_a_bad_value(ls):
+    """debounceMs was invalid, so the default 300 ms applies: a change waits that long, an open does not."""
+    loop = asyncio.get_running_loop()
+    uri = ls.uri()
+    ls.open(uri, CNN)
+    await ls.ready(uri)
+    started = loop.time()
+    ls.change(uri, 2, BAD)
+    await ls.diagnostics(uri, 2)
+    assert loop.time() - started >= 0.28

@@ -9,7 +9,7 @@ from lsprotocol import types
 from tests.lsp.conftest import find, position
 from tests.lsp.samples import CNN, SYMBOLIC, UNICODE
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.filterwarnings("error::pytest_lsp.LspSpecificationWarning")]
 
 
 async def hover_at(ls, uri: str, text: str, needle: str, offset: int = 0, occurrence: int = 0) -> str | None:
