@@ -14,6 +14,7 @@ from shapelens.ops import (  # noqa: E402,F401
     creation,
     elementwise,
     embedding,
+    gather,
     indexing,
     joining,
     linear,
@@ -26,6 +27,7 @@ from shapelens.ops import (  # noqa: E402,F401
     recurrent,
     reduction,
     reshape,
+    sorting,
     splitting,
 )
 
