@@ -29,6 +29,7 @@ from shapelens.ops import (  # noqa: E402,F401
     reshape,
     sorting,
     splitting,
+    upsample,
 )
 
 __all__ = ["REGISTRY", "Layer", "NotUnderstood", "OpContext", "ShapeError", "layer", "op"]
