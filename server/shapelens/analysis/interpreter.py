@@ -1743,16 +1743,20 @@ def module_attr(interp: Interpreter, m: ModuleV, name: str) -> Value:
         for n, c in m.children:
             if n == name:
                 return c
-    if name in m.args:
-        return m.args[name]
     rule = m.rule
     if isinstance(rule, Layer):
+        # Parameters before constructor arguments: `linear.bias` is a tensor, not `bias=True`.
         try:
             params = rule.params(m)
         except Exception:
             params = None
         if params and name in params:
             return TensorV(params[name], "float32")
+        if params is not None and name in ("weight", "bias"):
+            return NONE  # registered as None (bias=False, affine=False)
+    if name in m.args:
+        return m.args[name]
+    if isinstance(rule, Layer):
         alias = getattr(rule, "attr_aliases", {}).get(name)
         if alias is not None:
             return m.args.get(alias, UNKNOWN)
