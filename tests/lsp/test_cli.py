@@ -138,3 +138,10 @@ def test_server_never_imports_torch():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     assert r.returncode == 0, r.stderr
+
+
+def test_log_file(tmp_path):
+    log = tmp_path / "server.log"
+    seconds, msg, seen = first_diagnostics([sys.executable, "-m", "shapelens", "--stdio", "--log-file", str(log)], tmp_path)
+    text = log.read_text()
+    assert "initialize:" in text and "first diagnostics" in text

@@ -114,3 +114,21 @@ async def _wait(cond, timeout: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met")
         await asyncio.sleep(0.01)
+
+
+async def test_incremental_change_on_a_non_ascii_line(ls):
+    """An editor's incremental edit after an emoji lands where the client meant it, in either encoding."""
+    uri = ls.uri()
+    ls.open(uri, UNICODE)
+    assert "SL108" in [d.code for d in await ls.ready(uri)]
+    line, col = find(UNICODE, "ψ @ w")
+    text = UNICODE.split("\n")[line]
+    start = position(text, col + len("ψ @ "), line, ls.encoding)
+    end = position(text, col + len("ψ @ w"), line, ls.encoding)
+    ls.client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangePartial(range=types.Range(start=start, end=end), text="ψ.T")]))
+    assert "SL108" not in [d.code for d in await ls.diagnostics(uri, 2)]
+    hover = await ls.client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=position(text, col - 2, line, ls.encoding)))
+    assert hover is not None and "`y`: `(2, 2)`" in hover.contents.value
