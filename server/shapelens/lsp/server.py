@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.workspace.position_codec import PositionCodec
 
 from shapelens import __version__
 from shapelens.lsp import code_actions as actions_mod
@@ -83,7 +84,8 @@ class ShapeLensServer(LanguageServer):
     # ---------------------------------------------------------------------------- capabilities
     @property
     def caps(self) -> types.ClientCapabilities:
-        return self.client_capabilities or types.ClientCapabilities()
+        # Before `initialize` pygls has no capabilities yet: answer as for a bare client.
+        return getattr(self.protocol, "client_capabilities", None) or types.ClientCapabilities()
 
     def _ws_cap(self, *names: str) -> Any:
         cur: Any = self.caps.workspace
@@ -94,8 +96,15 @@ class ShapeLensServer(LanguageServer):
     def diag_caps(self) -> diag_mod.DiagnosticCaps:
         return diag_mod.DiagnosticCaps.of(self.caps, self.pull_diagnostics)
 
+    @property
+    def codec(self) -> PositionCodec:
+        try:
+            return self.workspace.position_codec
+        except RuntimeError:  # not initialized yet: LSP's default encoding
+            return PositionCodec()
+
     def converter(self, result: Result) -> Converter:
-        return Converter(result.lines, self.workspace.position_codec)
+        return Converter(result.lines, self.codec)
 
     # ---------------------------------------------------------------------------- settings
     def set_settings(self, new: Settings) -> None:
@@ -312,7 +321,7 @@ class ShapeLensServer(LanguageServer):
             uri = from_fs_path(path)
             if text is None or uri is None:
                 return None
-        conv = Converter(split_lines(text), self.workspace.position_codec)
+        conv = Converter(split_lines(text), self.codec)
         return types.Location(uri=uri, range=conv.range(span))
 
     def merge_confirmation(self, uri: str, version: int | None, confirmed: dict, findings: list | None = None) -> None:
