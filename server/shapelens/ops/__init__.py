@@ -30,6 +30,7 @@ from shapelens.ops import (  # noqa: E402,F401
     sorting,
     splitting,
     upsample,
+    vision,
 )
 
 __all__ = ["REGISTRY", "Layer", "NotUnderstood", "OpContext", "ShapeError", "layer", "op"]
