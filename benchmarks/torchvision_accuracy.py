@@ -59,6 +59,21 @@ MODELS: list[tuple[str, str, str, list[int]]] = [
     ("convnext_tiny", "convnext.py", "convnext_tiny()", [1, 3, 224, 224]),
     ("vit_b_16", "vision_transformer.py", "vit_b_16()", [1, 3, 224, 224]),
     ("swin_t", "swin_transformer.py", "swin_t()", [1, 3, 224, 224]),
+    # beyond the goal's list
+    ("resnext50_32x4d", "resnet.py", "resnext50_32x4d()", [1, 3, 224, 224]),
+    ("wide_resnet50_2", "resnet.py", "wide_resnet50_2()", [1, 3, 224, 224]),
+    ("vgg16", "vgg.py", "vgg16()", [1, 3, 224, 224]),
+    ("densenet161", "densenet.py", "densenet161()", [1, 3, 224, 224]),
+    ("inception_v3", "inception.py", "inception_v3(aux_logits=False, init_weights=False)", [1, 3, 299, 299]),
+    ("mnasnet0_5", "mnasnet.py", "mnasnet0_5()", [1, 3, 224, 224]),
+    ("shufflenet_v2_x0_5", "shufflenetv2.py", "shufflenet_v2_x0_5()", [1, 3, 224, 224]),
+    ("efficientnet_v2_s", "efficientnet.py", "efficientnet_v2_s()", [1, 3, 224, 224]),
+    ("regnet_x_400mf", "regnet.py", "regnet_x_400mf()", [1, 3, 224, 224]),
+    ("convnext_small", "convnext.py", "convnext_small()", [1, 3, 224, 224]),
+    ("vit_b_32", "vision_transformer.py", "vit_b_32()", [1, 3, 224, 224]),
+    ("swin_v2_t", "swin_transformer.py", "swin_v2_t()", [1, 3, 256, 256]),
+    ("googlenet_2x", "googlenet.py", "googlenet(aux_logits=False, init_weights=False)", [2, 3, 160, 192]),
+    ("resnet18_2x", "resnet.py", "resnet18(num_classes=10)", [2, 3, 96, 128]),
 ]
 
 

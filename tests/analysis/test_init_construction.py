@@ -335,3 +335,29 @@ class Net(nn.Module):
 
 out = Net()(torch.randn(1, 3, 6, 6))
 ''')
+
+
+def test_getattr_fallbacks_hasattr_and_isinstance(tmp_path):
+    check_model(tmp_path, '''
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, cfg=None):
+        super().__init__()
+        self.fc = nn.Linear(4, 6)
+        hidden = getattr(cfg, "hidden", None) or getattr(self, "default_hidden", 10)
+        self.mid = nn.Linear(self.fc.out_features, hidden)
+        self.extra = nn.Linear(hidden, 2) if hasattr(self, "mid") and not hasattr(self, "nope") else None
+
+    def forward(self, x):
+        inputs = [x] if isinstance(x, torch.Tensor) else x
+        h = self.fc(torch.cat(inputs, 0))
+        h = self.mid(h)
+        if isinstance(self.extra, nn.Linear):
+            h = self.extra(h)
+        return h
+
+out = Net()(torch.randn(3, 4))
+out2 = Net()([torch.randn(3, 4), torch.randn(2, 4)])
+''')

@@ -217,14 +217,21 @@ def call_builtin(interp: "Interpreter", name: str, args: tuple[Value, ...], kwar
     if name == "hasattr":
         obj, attr = a[0], as_const(a[1])
         if isinstance(obj, ObjectV) and isinstance(attr, str):
-            if attr in obj.attrs or obj.cls.lookup(attr) is not None:
-                return TRUE
-            return FALSE if not obj.cls.torch_bases() else UNKNOWN
+            missing = attribute_missing(obj, attr)
+            return UNKNOWN if missing is None else Const(not missing)
         return UNKNOWN
     if name == "getattr":
         attr = as_const(a[1]) if len(a) > 1 else MISSING
         if not isinstance(attr, str):
             return UNKNOWN
+        if isinstance(a[0], Const) and a[0].value is None and len(a) > 2:
+            return a[2]  # None has no attributes but its dunders
+        if isinstance(a[0], ObjectV) and len(a) > 2:
+            missing = attribute_missing(a[0], attr)
+            if missing is True:
+                return a[2]
+            if missing is None:
+                return UNKNOWN
         v = interp.get_attr(a[0], attr, frame, None)
         if isinstance(v, UnknownV) and len(a) > 2:
             return a[2]
@@ -275,6 +282,35 @@ def call_builtin(interp: "Interpreter", name: str, args: tuple[Value, ...], kwar
     if name == "type":
         return a[0].cls if a and isinstance(a[0], ObjectV) else UNKNOWN
     return UNKNOWN
+
+
+# What every nn.Module has without setting it (methods and the `training` flag).
+NN_MODULE_ATTRS = frozenset((
+    "training forward parameters named_parameters buffers named_buffers children named_children modules "
+    "named_modules train eval to to_empty cuda cpu xpu ipu mtia type float double half bfloat16 apply zero_grad "
+    "state_dict load_state_dict register_buffer register_parameter add_module register_module get_submodule "
+    "get_parameter get_buffer get_extra_state set_extra_state requires_grad_ share_memory extra_repr "
+    "register_forward_hook register_forward_pre_hook register_full_backward_hook register_full_backward_pre_hook "
+    "register_backward_hook register_state_dict_pre_hook register_load_state_dict_post_hook compile "
+    "dump_patches call_super_init __call__ __class__ __dict__ __module__ _modules _parameters _buffers"
+).split())
+
+
+def attribute_missing(obj: ObjectV, name: str) -> bool | None:
+    """Whether `obj.name` would raise AttributeError: True, False, or None when it cannot be told
+    (a base class or `__getattr__` ShapeLens cannot see into)."""
+    if name in obj.attrs or obj.cls.lookup(name) is not None:
+        return False
+    if obj.cls.lookup("__getattr__") is not None or "__layer__" in obj.attrs:
+        return None
+    if any(not isinstance(b, ClassV) and not (isinstance(b, TorchRef) and b.qualname in ("torch.nn.Module", "object"))
+           for c in obj.cls.mro() for b in c.bases):
+        return None  # an unknown base (or a torch layer base) may define it
+    if obj.cls.node is None:  # synthetic objects (SimpleNamespace, loaders): what was given is all
+        return name not in obj.attrs
+    if obj.cls.is_module:
+        return name not in NN_MODULE_ATTRS
+    return not (name.startswith("__") and name.endswith("__"))
 
 
 def to_int(v: Value) -> Value:
