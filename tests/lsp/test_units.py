@@ -87,3 +87,17 @@ def test_hover_confirmed_hook(cnn):
     assert "✓ confirmed by torch" in hover_markdown(ok, line, col)
     differs = dataclasses.replace(cnn, confirmed={"shapes": {line: {"x": [[2, 10]]}}})
     assert "torch: (2, 10)" in hover_markdown(differs, line, col)
+
+
+def test_inlay_hint_on_a_def_header_skips_comments():
+    init = "    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 4, 3)\n\n"
+    src = ("import torch\nimport torch.nn as nn\n\n\nclass M(nn.Module):\n" + init +
+           "    def forward(self, x):\n        # a comment\n\n        return self.conv(x)\n\n\n"
+           "class N(nn.Module):\n" + init + "    def forward(\n        self, x,\n    ):  # done\n        return self.conv(x)\n")
+    lines = src.split("\n")
+    fa = analyze("/tmp/shapelens_units/header.py", src)
+    hints = {h.line: h for h in inlay_hints(fa, 1, 100, InlayHintsSettings())}
+    first = lines.index("    def forward(self, x):") + 1
+    second = lines.index("    def forward(") + 1
+    assert (hints[first].col, hints[first].label) == (len(lines[first - 1]), "▸ (B, 3, H, W)")
+    assert (hints[second + 2].col, hints[second + 2].label) == (len("    ):"), "▸ (B, 3, H, W)")

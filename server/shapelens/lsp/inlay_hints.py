@@ -81,9 +81,12 @@ def statement_ends(fa: FileAnalysis) -> dict[int, tuple[int, int]]:
     for node in ast.walk(pf.tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)) \
                 and node.lineno not in ends and node.body:
-            header_end = node.body[0].lineno - 1 if node.body[0].lineno > node.lineno else node.lineno
-            text = pf.lines[header_end - 1] if header_end <= len(pf.lines) else ""
-            ends[node.lineno] = (header_end, _code_end(text))
+            # The header's last line with code (comments and blank lines may sit before the body).
+            for header_end in range(max(node.body[0].lineno - 1, node.lineno), node.lineno - 1, -1):
+                text = pf.lines[header_end - 1] if header_end <= len(pf.lines) else ""
+                if _code_end(text) > 0 or header_end == node.lineno:
+                    ends[node.lineno] = (header_end, _code_end(text))
+                    break
     try:
         fa._hint_ends = ends  # type: ignore[attr-defined]
     except AttributeError:
