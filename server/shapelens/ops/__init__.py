@@ -8,6 +8,7 @@ from shapelens.ops.registry import REGISTRY, Layer, NotUnderstood, OpContext, Sh
 # Families register themselves on import. Keep this list sorted.
 from shapelens.ops import (  # noqa: E402,F401
     activation,
+    attention,
     containers,
     conv,
     conv_transpose,
