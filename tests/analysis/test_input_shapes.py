@@ -255,3 +255,25 @@ class Twice(nn.Module):
     errors = [f for f in fa.findings if f.severity == Severity.ERROR]
     assert len(errors) == 1 and errors[0].span.line == source.splitlines().index("        z = self.b(x)") + 1, errors
     assert "8" in errors[0].message and "6" in errors[0].message, errors[0].message
+
+
+def test_shapes_comment_first_in_body_after_docstring(tmp_path):
+    fa = check_symbolic(tmp_path, '''
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 2)
+
+    @torch.no_grad()
+    def forward(self, x, mask):
+        """Scores."""
+        # shapes: x=(B, T, 6), mask=(B T) bool
+        y = self.fc(x)
+        m = mask.unsqueeze(-1)
+        return y * m
+''', "out = Net()(torch.randn(2, 5, 6), torch.ones(2, 5, dtype=torch.bool))", {"B": 2, "T": 5})
+    assert models(fa)["Net"][0] == "comment"
+    assert shapes_at(fa, "m = mask.unsqueeze(-1)", "m") == [("B", "T", "1")]

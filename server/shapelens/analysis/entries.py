@@ -58,11 +58,15 @@ def parse_dim_list(text: str) -> tuple[str | int, ...] | None:
 
 
 def from_comment(lines: list[str], fn: ast.FunctionDef) -> dict[str, InputSpec]:
-    """`# shapes: x=(B, 3, 32, 32)` on the line above `def`, on the `def` line, or first in the body."""
+    """`# shapes: x=(B, 3, 32, 32)` on the line above `def` (or above its decorators), on the
+    `def` line or the lines of its signature, or first in the body (after a docstring)."""
     out: dict[str, InputSpec] = {}
-    candidates = [fn.lineno - 1, fn.lineno]
-    if fn.body:
-        candidates.append(fn.body[0].lineno)
+    first = min([d.lineno for d in fn.decorator_list] + [fn.lineno])
+    candidates = [first - 1, fn.lineno - 1]
+    body = list(fn.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and len(body) > 1:
+        body = body[1:]  # the docstring
+    candidates += list(range(fn.lineno, (body[0].lineno if body else fn.lineno) + 1))
     for line in candidates:  # 1-based
         if not 1 <= line <= len(lines):
             continue
