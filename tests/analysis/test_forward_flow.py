@@ -262,3 +262,31 @@ class Net(nn.Module):
 
 out = Net()(torch.randn(3, 8))
 ''')
+
+
+def test_submodule_from_a_src_layout_package(tmp_path):
+    # The real run finds the package through sys.path; ShapeLens through <root>/src.
+    check_files(tmp_path, {
+        "pyproject.toml": "",
+        "src/mylib/__init__.py": "from .layers import Head\n",
+        "src/mylib/layers.py": '''
+import torch.nn as nn
+
+class Head(nn.Module):
+    def __init__(self, cin, n):
+        super().__init__()
+        self.fc = nn.Linear(cin, n)
+
+    def forward(self, x):
+        z = self.fc(x.flatten(1))
+        return z
+''',
+        "model.py": '''
+import sys, os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "src"))
+import torch
+from mylib import Head
+
+out = Head(12, 3)(torch.randn(2, 3, 2, 2))
+''',
+    })

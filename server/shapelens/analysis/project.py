@@ -154,6 +154,8 @@ class Project:
                 base = os.path.dirname(base)
             return self._find(base, parts)
         bases = [os.path.dirname(os.path.abspath(importer))] + [os.path.abspath(r) for r in self.roots]
+        # The src layout: packages under <root>/src import as top-level names.
+        bases += [os.path.join(os.path.abspath(r), "src") for r in self.roots if os.path.isdir(os.path.join(r, "src"))]
         # A file inside a package: the package's parent directory is a search root too.
         d = os.path.dirname(os.path.abspath(importer))
         while os.path.exists(os.path.join(d, "__init__.py")):
