@@ -101,3 +101,21 @@ def test_inlay_hint_on_a_def_header_skips_comments():
     second = lines.index("    def forward(") + 1
     assert (hints[first].col, hints[first].label) == (len(lines[first - 1]), "▸ (B, 3, H, W)")
     assert (hints[second + 2].col, hints[second + 2].label) == (len("    ):"), "▸ (B, 3, H, W)")
+
+
+def test_hover_on_a_container_and_a_submodule():
+    src = ("import torch\nimport torch.nn as nn\n\n\nclass Block(nn.Module):\n    def __init__(self):\n"
+           "        super().__init__()\n        self.fc = nn.Linear(4, 4)\n\n    def forward(self, x):\n"
+           "        return self.fc(x)\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+           "        self.features = nn.Sequential(nn.Linear(3, 4), nn.ReLU())\n        self.block = Block()\n\n"
+           "    def forward(self, x):\n        return self.block(self.features(x))\n\n\n"
+           "y = Net()(torch.zeros(2, 3))\n")
+    fa = analyze("/tmp/shapelens_units/containers.py", src)
+    lines = src.split("\n")
+    line = lines.index("        return self.block(self.features(x))") + 1
+    features = hover_markdown(fa, line, lines[line - 1].index("features") + 1)
+    assert features.startswith("**features** · `Sequential` · 16 params")
+    assert "`(2, 4)`" in features
+    block = hover_markdown(fa, line, lines[line - 1].index("block") + 1)
+    assert block.startswith("**block** · `Block` · 20 params")
+    assert "`(2, 4)` → `(2, 4)`" in block

@@ -47,6 +47,7 @@ class ModelSummary:
     entry: str
     layers: list[LayerRow]
     total_params: int | None
+    module: Value | None = None  # the model object that ran (hover walks its submodules)
 
     def signature(self) -> str:
         ins = ", ".join(describe_value(v) for v in self.inputs)
@@ -314,7 +315,7 @@ def summarize_models(path: str, rec: Recorder) -> list[ModelSummary]:
                 total = None  # type: ignore[assignment]
                 break
             total += row.params
-        out.append(ModelSummary(r.class_name, r.span, r.inputs, r.output, r.entry, layers, total))
+        out.append(ModelSummary(r.class_name, r.span, r.inputs, r.output, r.entry, layers, total, r.module))
     return out
 
 

@@ -139,7 +139,10 @@ def model_section(fa: FileAnalysis, cls: ast.ClassDef) -> list[str] | None:
 
 
 def all_layers(fa: FileAnalysis) -> list[Value]:
-    """Every layer this file's analysis met: those called on some line, then those of the summaries."""
+    """Every layer this file's analysis met: those called on some line, then those of the models."""
+    cached = getattr(fa, "_hover_layers", None)
+    if cached is not None:
+        return cached
     out: list[Value] = []
     seen: set[int] = set()
     for facts in fa.calls.values():
@@ -147,11 +150,35 @@ def all_layers(fa: FileAnalysis) -> list[Value]:
             if c.module is not None and is_module_value(c.module) and id(c.module) not in seen:
                 seen.add(id(c.module))
                 out.append(c.module)
+    def walk(m: Value, depth: int = 0) -> None:
+        if depth > 20:
+            return
+        if id(m) not in seen:
+            seen.add(id(m))
+            out.append(m)
+        kids: list = []
+        if isinstance(m, ObjectV):
+            kids = [v for k, v in m.attrs.items() if k != "__layer__" and is_module_value(v)]
+            own = m.attrs.get("__layer__")
+            if isinstance(own, ModuleV) and own.children is not None:
+                kids += [v for _, v in own.children]
+        elif isinstance(m, ModuleV) and m.children is not None:
+            kids = [v for _, v in m.children]
+        for k in kids:
+            if is_module_value(k):
+                walk(k, depth + 1)
+
     for model in fa.models:
+        if model.module is not None:
+            walk(model.module)
         for row in model.layers:
             if row.module is not None and id(row.module) not in seen:
                 seen.add(id(row.module))
                 out.append(row.module)
+    try:
+        fa._hover_layers = out  # type: ignore[attr-defined]
+    except AttributeError:
+        pass
     return out
 
 
@@ -190,11 +217,19 @@ def layers_defined_on(fa: FileAnalysis, line: int) -> list[Value]:
 
 def layer_section(m: Value) -> list[str]:
     name = _name_of(m) or (m.short if isinstance(m, ModuleV) else m.describe())
-    if isinstance(m, ObjectV):
-        head = [f"**{name}** · `{m.cls.name}`"]
-        return head + _seen_lines(m.seen)
-    assert isinstance(m, ModuleV)
     rows = layer_rows(m)
+    if isinstance(m, ObjectV) or (isinstance(m, ModuleV) and m.children is not None):
+        # A submodule or container: what it holds, like the model table.
+        kind = m.cls.name if isinstance(m, ObjectV) else m.short
+        total = None if any(r.params is None for r in rows) else sum(r.params or 0 for r in rows)
+        out = [f"**{name}** · `{kind}` · {render.fmt_count(total)} params"]
+        if rows:
+            out += ["", "| Layer | Output shape | Param # |", "|---|---|---:|"]
+            for r in rows:
+                outs = render.join_for_display(r.outputs) if r.outputs else "—"
+                out.append(f"| `{r.name}` {r.description} | `{outs}` | {render.fmt_count(r.params)} |")
+        return out + _seen_lines(m.seen)
+    assert isinstance(m, ModuleV)
     row = rows[0] if len(rows) == 1 else None
     desc = row.description if row else m.short
     params = f" · {render.fmt_count(row.params)} params" if row else ""
