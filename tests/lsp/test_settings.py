@@ -22,6 +22,7 @@ INIT = {
                         "debounceMs": "fast"},
         "confirm": {"enable": True},
         "inlayHints": {"maxLength": 14},
+        "inlayHint": {"enable": False},
     },
     "workspaceTrusted": False,
 }
@@ -58,6 +59,7 @@ async def test_init_options_apply(ls):
 
 async def test_bad_values_are_logged_and_defaulted(ls):
     assert "Invalid setting shapelens.diagnostics.debounceMs = 'fast'" in logs(ls)
+    assert "unknown settings ignored: shapelens.inlayHint" in logs(ls)
 
 
 async def test_untrusted_workspace_turns_confirm_off(ls):

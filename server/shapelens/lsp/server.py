@@ -32,7 +32,7 @@ from shapelens.lsp import hover as hover_mod
 from shapelens.lsp import inlay_hints as hints_mod
 from shapelens.lsp.convert import Converter, split_lines
 from shapelens.lsp.documents import DocState, Projects, Result, Snapshot, run_analysis, uri_to_path
-from shapelens.settings import SECTION, Settings, parse_settings
+from shapelens.settings import SECTION, Settings, parse_settings, unknown_keys
 from shapelens.values import Span
 
 log = logging.getLogger("shapelens.lsp")
@@ -134,10 +134,17 @@ class ShapeLensServer(LanguageServer):
         raw = values[0] if values else None
         if raw is None:
             return  # the client has no such section: keep initializationOptions
-        self.set_settings(parse_settings(raw, self._settings_log))
+        self.set_settings(self.read_settings(raw))
 
     def _settings_log(self, message: str) -> None:
         self.log(f"ShapeLens: {message}", types.MessageType.Warning)
+
+    def read_settings(self, raw: Any) -> Settings:
+        """Parse what a client sent; bad values are logged and defaulted, unknown keys noted."""
+        unknown = unknown_keys(raw) if isinstance(raw, dict) else []
+        if unknown:
+            self.log(f"ShapeLens: unknown settings ignored: {', '.join(SECTION + '.' + k for k in unknown)}")
+        return parse_settings(raw, self._settings_log)
 
     def settings_changed(self) -> None:
         """Re-render what depends on settings from the stored analyses; ask clients to refresh."""
@@ -410,7 +417,7 @@ def initialize(ls: ShapeLensServer, params: types.InitializeParams) -> None:
     opts = params.initialization_options
     if isinstance(opts, dict) and opts.get("workspaceTrusted") is False:
         ls.trusted = False
-    ls.set_settings(parse_settings(opts, ls._settings_log) if opts is not None else Settings())
+    ls.set_settings(ls.read_settings(opts) if opts is not None else Settings())
     roots: list[str] = []
     for folder in params.workspace_folders or []:
         path = uri_to_path(folder.uri)
@@ -449,7 +456,7 @@ async def did_change_configuration(ls: ShapeLensServer, params: types.DidChangeC
         return
     ls._config_pulls += 1  # a pushed value supersedes any pull still on its way
     if params.settings is not None:
-        ls.set_settings(parse_settings(params.settings, ls._settings_log))
+        ls.set_settings(ls.read_settings(params.settings))
 
 
 def did_change_workspace_folders(ls: ShapeLensServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
