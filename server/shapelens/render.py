@@ -25,7 +25,8 @@ def join_for_display(vals: list[TensorV]) -> str:
 
 
 def derivation(t: TensorV) -> str:
-    """`(1, 3, 28, 28) ─conv1→ (1, 16, 28, 28) ─pool→ (1, 16, 14, 14)`, back to the input."""
+    """`(1, 3, 28, 28) ─conv1→ (1, 16, 28, 28) ─pool→ (1, 16, 14, 14)`, back to the input;
+    steps that keep the shape are left out."""
     steps: list[tuple[str, str]] = []
     cur: TensorV | None = t
     seen: set[int] = set()
@@ -41,8 +42,12 @@ def derivation(t: TensorV) -> str:
     else:
         start = shape_text(cur)
     parts = [start]
+    last = start
     for label, shape in reversed(steps):
+        if shape == last:
+            continue  # shape-preserving steps (relu, dropout, +bias) would only lengthen the chain
         parts.append(f" ─{label}→ {shape}")
+        last = shape
     text = "".join(parts)
     if cur is not None and cur.prov is not None:
         text = "… " + text

@@ -41,7 +41,7 @@ async def test_hover_line_shows_names_and_intermediate_calls(ls, cnn):
 async def test_hover_name_shows_derivation(ls, cnn):
     text = await hover_at(ls, cnn, CNN, "x = self.pool")
     assert "`x`: `(1, 16, 14, 14)`" in text
-    assert "(1, 3, 28, 28) ─conv1→ (1, 16, 28, 28) ─relu→ (1, 16, 28, 28) ─pool→ (1, 16, 14, 14)" in text
+    assert "(1, 3, 28, 28) ─conv1→ (1, 16, 28, 28) ─pool→ (1, 16, 14, 14)" in text
 
 
 async def test_hover_name_being_read_uses_the_earlier_binding(ls, cnn):
