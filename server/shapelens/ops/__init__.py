@@ -30,6 +30,7 @@ from shapelens.ops import (  # noqa: E402,F401
     reshape,
     sorting,
     splitting,
+    transformer,
     upsample,
     vision,
 )

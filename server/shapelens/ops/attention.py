@@ -102,6 +102,8 @@ def mha(ctx, s: MHASpec, query, key, value, key_padding_mask=None, need_weights=
     if causal and am is None and _is_none(attn_mask):
         ctx.fail(codes.ARGUMENTS, f"{s.label}: Need attn_mask if specifying the is_causal hint; pass the causal mask too"
                                   " (e.g. nn.Transformer.generate_square_subsequent_mask(L))")
+    if causal and kpm is None and _is_none(key_padding_mask) and not need:
+        am = None  # torch drops the mask and trusts the is_causal hint
     if am is not None and am.shape is not None:
         mask_dtype(ctx, am, "attn_mask")
         if len(am.shape) == 2:
