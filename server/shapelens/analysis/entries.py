@@ -175,7 +175,19 @@ def from_usage(interp, obj: ObjectV, fn: ast.FunctionDef, param: str, depth: int
             spec = template_of(interp, target, depth)
             if spec is not None:
                 return spec
+        # Once `x = self.stem(x)` rebinds the parameter, later calls see another tensor.
+        if param in bound_names(stmt):
+            break
     return None
+
+
+def bound_names(stmt: ast.stmt) -> set[str]:
+    """Names a statement (at any depth) assigns."""
+    out: set[str] = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            out.add(node.id)
+    return out
 
 
 def _resolve_self_attr(interp, obj: ObjectV, func: ast.expr) -> Value | None:
@@ -242,6 +254,8 @@ def template_of(interp, m: Value | None, depth: int = 0) -> InputSpec | None:
             params = [a.arg for a in fwd.node.args.args[1:]]
             if params:
                 return from_usage(interp, m, fwd.node, params[0], depth + 1)
+        elif isinstance(m.attrs.get("__layer__"), ModuleV):  # a Sequential subclass without forward
+            return template_of(interp, m.attrs["__layer__"], depth + 1)
     return None
 
 

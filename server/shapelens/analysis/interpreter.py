@@ -1307,6 +1307,10 @@ class Interpreter:
     def call_rule_at(self, name: str, args: tuple[Value, ...], kwargs: dict[str, Value], frame: Frame, node: ast.AST,
                      label: str, arg_nodes: list[ast.AST] | None = None, method: bool = False) -> Value:
         rule = REGISTRY.function(name)
+        if any(is_open(a) for a in list(args) + list(kwargs.values())):
+            # A list whose length is not known (built by a loop of unknown length) is unknown to rules.
+            args = tuple(UNKNOWN if is_open(a) else a for a in args)
+            kwargs = {k: UNKNOWN if is_open(v) else v for k, v in kwargs.items()}
         if rule is None:
             if method and name.startswith("torch.Tensor."):
                 self.report_not_understood(frame, node, label, "this tensor method is not modelled")

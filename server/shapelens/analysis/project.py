@@ -49,6 +49,53 @@ ALIASES = {
 }
 
 
+class LazyNamespace(dict):
+    """A module namespace that runs its file on first read (see Project.lazy_namespace)."""
+
+    def __init__(self, project: "Project", path: str) -> None:
+        super().__init__()
+        self._project, self._path, self._loaded = project, path, False
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            ns = self._project.namespace(self._path)
+            if ns is not None and ns is not self:
+                self.update(ns)
+
+    def __getitem__(self, key):
+        self._load()
+        return super().__getitem__(key)
+
+    def __contains__(self, key) -> bool:
+        self._load()
+        return super().__contains__(key)
+
+    def __iter__(self):
+        self._load()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._load()
+        return super().__len__()
+
+    def get(self, key, default=None):
+        self._load()
+        return super().get(key, default)
+
+    def items(self):
+        self._load()
+        return super().items()
+
+    def keys(self):
+        self._load()
+        return super().keys()
+
+    def values(self):
+        self._load()
+        return super().values()
+
+
 @dataclass
 class Project:
     roots: list[str] = field(default_factory=list)
@@ -117,8 +164,7 @@ class Project:
         path = self.resolve_module(name, importer, level)
         if path is None:
             return TorchRef(name) if level == 0 and name else UNKNOWN
-        ns = self.namespace(path)
-        return ModuleRef(path, ns) if ns is not None else UNKNOWN
+        return ModuleRef(path, self.lazy_namespace(path))
 
     def import_from(self, module: str, name: str, importer: str, level: int) -> Value:
         root = module.split(".")[0] if module else ""
@@ -129,8 +175,7 @@ class Project:
             # `from . import blocks` names a submodule, not an attribute.
             sub = self.resolve_module(f"{module}.{name}" if module else name, importer, level)
             if sub is not None:
-                ns = self.namespace(sub)
-                return ModuleRef(sub, ns) if ns is not None else UNKNOWN
+                return ModuleRef(sub, self.lazy_namespace(sub))
             if level == 0 and module:
                 return TorchRef(f"{module}.{name}")
             return UNKNOWN
@@ -141,9 +186,7 @@ class Project:
             return ns[name]
         sub = self.resolve_module(f"{module}.{name}" if module else name, importer, level)
         if sub is not None and sub != path:
-            sns = self.namespace(sub)
-            if sns is not None:
-                return ModuleRef(sub, sns)
+            return ModuleRef(sub, self.lazy_namespace(sub))
         return UNKNOWN
 
     def resolve_module(self, name: str, importer: str, level: int) -> str | None:
@@ -228,6 +271,13 @@ class Project:
         finally:
             self._loading.discard(path)
         return ns
+
+    def lazy_namespace(self, path: str) -> dict[str, Value]:
+        """A module's names, computed when first looked at: `import pkg` or `from pkg import sub`
+        does not run every file of a large package (torchvision/__init__ imports 200 files)."""
+        if path in self._namespaces:
+            return self._namespaces[path]
+        return LazyNamespace(self, path)
 
     def forget_namespaces(self) -> None:
         self._namespaces.clear()
