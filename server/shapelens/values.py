@@ -128,9 +128,16 @@ class TensorV(Value):
 class TupleV(Value):
     items: tuple[Value, ...]
     is_size: bool = False  # a torch.Size
+    names: tuple[str, ...] | None = None  # a named tuple's fields, e.g. ("values", "indices")
 
     def describe(self) -> str:
         return "(" + ", ".join(i.describe() for i in self.items) + ("," if len(self.items) == 1 else "") + ")"
+
+    def field(self, name: str) -> Value | None:
+        if self.names and name in self.names:
+            i = self.names.index(name)
+            return self.items[i] if i < len(self.items) else None
+        return None
 
 
 @dataclass(eq=False)

@@ -10,7 +10,7 @@ from shapelens.values import TensorV, TupleV, as_bool, as_dim
 
 
 def _pair(shape, dtype) -> TupleV:
-    return TupleV((TensorV(shape, dtype), TensorV(shape, "int64")))
+    return TupleV((TensorV(shape, dtype), TensorV(shape, "int64")), names=("values", "indices"))
 
 
 @op("torch.sort", "torch.Tensor.sort")
