@@ -101,8 +101,8 @@ def gone(finding, before, after) -> bool:
 
 def check_fix(src: str, title_part: str, code: str, tmp_path) -> str:
     fa = analyse(src, tmp_path)
-    finding = next(f for f in fa.findings if f.code == code)
-    fix = next(x for x in fixes_for(finding, fa.parsed) if title_part in x.title)
+    finding, fix = next((f, x) for f in fa.findings if f.code == code
+                        for x in fixes_for(f, fa.parsed) if title_part in x.title)
     fixed = apply_edits(src, fix.edits)
     ast.parse(fixed)
     after = analyse(fixed, tmp_path)
@@ -196,3 +196,44 @@ def test_ignore_skips_lines_ending_in_a_string_or_backslash(tmp_path):
         fixed = apply_edits(src, ignore.edits)
         ast.parse(fixed)
         assert gone(finding, fa, analyse(fixed, tmp_path)), fixed
+
+
+LAYER_ARGS = HEADER + textwrap.dedent('''
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 16, 3)
+            self.conv2 = nn.Conv2d(32, 8, kernel_size=3)
+            self.bn = nn.BatchNorm1d(num_features=4)
+            self.rnn = nn.GRU(input_size=5, hidden_size=7, batch_first=True)
+            self.norm = nn.GroupNorm(2, 6)
+
+        def forward(self, x, s, v, g):
+            x = self.conv2(self.conv1(x))
+            v = self.bn(v)
+            y, _ = self.rnn(s)
+            g = self.norm(g)
+            return x, y, v, g
+
+
+    Net()(torch.zeros(2, 3, 16, 16), torch.zeros(2, 9, 6), torch.zeros(2, 3, 5), torch.zeros(2, 4, 5))
+''')
+
+
+@pytest.mark.parametrize("code, title, written", [
+    ("SL102", "Set in_channels of conv2 to 16", "nn.Conv2d(16, 8, kernel_size=3)"),
+    ("SL103", "Set num_features of bn to 3", "nn.BatchNorm1d(num_features=3)"),
+    ("SL104", "Set input_size of rnn to 6", "nn.GRU(input_size=6, hidden_size=7"),
+    ("SL103", "Set num_channels of norm to 4", "nn.GroupNorm(2, 4)"),
+])
+def test_layer_argument_fixes(code, title, written, tmp_path):
+    fixed = check_fix(LAYER_ARGS, title, code, tmp_path)
+    assert written in fixed
+
+
+def test_no_argument_fix_for_grouped_or_unwritten(tmp_path):
+    src = LAYER_ARGS.replace("nn.Conv2d(32, 8, kernel_size=3)", "nn.Conv2d(32, 8, kernel_size=3, groups=8)")
+    fa = analyse(src, tmp_path)
+    for f in fa.findings:
+        titles = [x.title for x in fixes_for(f, fa.parsed)]
+        assert not any("in_channels" in t for t in titles), titles

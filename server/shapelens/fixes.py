@@ -3,6 +3,7 @@
 `fixes_for(finding, pf)` gathers what the core attached to the finding (e.g. "Set in_features of
 fc1 to 4096") and adds the fixes that only need the source text:
 
+- set a layer's size argument to what its input has (in_channels, num_features, input_size);
 - flatten the input of a Linear that receives an image-like tensor whose trailing dims multiply
   to in_features (`x = torch.flatten(x, 1)` before the statement);
 - take the last timestep of a recurrent layer's output (`output[:, -1, :]`) for SL201;
@@ -30,7 +31,7 @@ IGNORE_RE = re.compile(r"#\s*shapelens:\s*ignore\[([^\]]*)\]")
 def fixes_for(finding: Finding, pf: ParsedFile) -> list[Fix]:
     """Every fix for `finding`, most useful first; the suppression comment comes last."""
     out = list(finding.fixes)
-    for make in (flatten_fix, last_step_fix):
+    for make in (layer_argument_fix, flatten_fix, last_step_fix):
         try:
             fix = make(finding, pf)
         except Exception:  # a fix is never worth a crash
@@ -118,6 +119,57 @@ def _comment_on(pf: ParsedFile, line: int) -> int | None:
     text = pf.lines[line - 1]
     i = text.find("#")
     return i if i >= 0 else None
+
+
+# --------------------------------------------------------------------------- layer arguments
+
+
+def _spatial_rank(kind: str) -> int | None:
+    for n in (1, 2, 3):
+        if kind.endswith(f"{n}d"):
+            return n
+    return None
+
+
+def _needed_size(code: str, kind: str, shape: tuple) -> tuple[str, Dim] | None:
+    """Which constructor argument must match which input dimension, for a layer kind."""
+    short = kind.rsplit(".", 1)[-1]
+    if code == codes.CHANNELS.code and short.startswith("Conv"):
+        n = _spatial_rank(short)
+        if n is None or len(shape) not in (n + 1, n + 2):
+            return None
+        return "in_channels", shape[1 if len(shape) == n + 2 else 0]
+    if code == codes.NORM_FEATURES.code and short.startswith(("BatchNorm", "InstanceNorm")):
+        n = _spatial_rank(short)
+        if short.startswith("BatchNorm") or (n is not None and len(shape) == n + 2):
+            return ("num_features", shape[1]) if len(shape) >= 2 else None
+        return ("num_features", shape[0]) if n is not None and len(shape) == n + 1 else None
+    if code == codes.NORM_FEATURES.code and short == "GroupNorm" and len(shape) >= 2:
+        return "num_channels", shape[1]
+    if code == codes.RNN_INPUT.code and short in ("RNN", "LSTM", "GRU") and shape:
+        return "input_size", shape[-1]
+    return None
+
+
+def layer_argument_fix(finding: Finding, pf: ParsedFile) -> Fix | None:
+    """Set the layer's size argument (in_channels, num_features, input_size) to what it receives."""
+    if finding.fixes:
+        return None  # the core made its own
+    d = finding.data
+    shape, kind, spans = d.get("input_shape"), d.get("layer_kind"), d.get("arg_spans") or {}
+    if not shape or not kind or d.get("def_path") != finding.path:
+        return None
+    need = _needed_size(finding.code, kind, tuple(shape))
+    if need is None:
+        return None
+    param, dim = need
+    value = Dim.of(dim).value
+    args = d.get("layer_args") or {}
+    if value is None or param not in spans or args.get("groups", 1) != 1:
+        return None
+    if args.get(param) == value:
+        return None  # this argument already fits: the finding is about something else (a hidden state...)
+    return Fix(f"Set {param} of {d.get('layer', 'the layer')} to {value}", (Edit(spans[param], str(value)),))
 
 
 # --------------------------------------------------------------------------- reshaping the input

@@ -1177,6 +1177,10 @@ class Interpreter:
                 data.setdefault("input_shape", tuple(x0.shape))  # for fixes that reshape the input
             data.setdefault("layer_args", {k: as_int(v) for k, v in m.args.items() if as_int(v) is not None})
             data.setdefault("layer", m.label())
+            data.setdefault("layer_kind", m.kind)
+            if m.def_path is not None and "arg_spans" in m.state:
+                data.setdefault("arg_spans", dict(m.state["arg_spans"]))  # where its arguments are written
+                data.setdefault("def_path", m.def_path)
             self.report(frame, node, e.code, e.message, module=m, fixes=self.fixes_for(e, m, frame), data=data,
                         producer=x0)
             result = failed_result(args)
