@@ -233,47 +233,68 @@ def run_uncalled_models(interp: Interpreter, pf: ParsedFile, namespace: dict[str
             continue
         if not isinstance(cls.lookup("forward"), FunctionV):
             continue
-        frame = Frame(dict(namespace), namespace, pf, f"<symbolic {cls.name}>")
-        init = cls.lookup("__init__")
-        obj = interp.instantiate(cls, (), {}, frame, node)
-        if not isinstance(obj, ObjectV):
+        capped(interp, lambda: run_symbolic_model(interp, pf, namespace, cls, node), 2)
+
+
+def capped(interp: Interpreter, run, share: int = 1) -> None:
+    """Run one guessed (uncalled) model or function with at most SUB_RUN_BUDGET steps and a
+    `share` of what is left, so a costly one (a model builder) cannot use up the budget of the
+    whole file; when it runs out, only that run stops."""
+    remaining = interp.budget
+    cap = min(SUB_RUN_BUDGET, remaining // (max(share, 1) + 1))
+    interp.budget = cap
+    try:
+        run()
+    except BudgetExhausted:
+        pass  # this guessed run stops here; what it saw so far stands
+    finally:
+        interp.budget = remaining - (cap - max(interp.budget, 0))
+
+
+SUB_RUN_BUDGET = 100_000
+
+
+def run_symbolic_model(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value], cls: ClassV, node: ast.ClassDef) -> None:
+    """One class nobody called: built with its defaults, fed what its signature says."""
+    frame = Frame(dict(namespace), namespace, pf, f"<symbolic {cls.name}>")
+    obj = interp.instantiate(cls, (), {}, frame, node)
+    if not isinstance(obj, ObjectV):
+        return
+    obj.def_span, obj.def_path = pf.span(node), pf.path
+    params, specs = forward_specs(interp, obj, pf.lines)
+    symbols: dict[str, Dim] = {}
+    args = []
+    entry_kind = "symbolic"
+    for p in params:
+        spec = specs.get(p)
+        if spec is None:
+            args.append(TensorV(None, "float32"))
             continue
-        obj.def_span, obj.def_path = pf.span(node), pf.path
-        params, specs = forward_specs(interp, obj, pf.lines)
-        symbols: dict[str, Dim] = {}
-        args = []
-        entry_kind = "symbolic"
-        for p in params:
-            spec = specs.get(p)
-            if spec is None:
-                args.append(TensorV(None, "float32"))
-                continue
-            if spec.source in ("annotation", "comment", "docstring"):
-                entry_kind = spec.source
-            args.append(make_tensor(interp, spec, symbols))
-        if not params:
-            continue
-        fwd = cls.lookup("forward")
-        # Optional forward parameters keep their defaults (`mask=None`).
-        n_required = len(params) - len(fwd.node.args.defaults) if isinstance(fwd, FunctionV) else len(params)
-        args = args[: max(n_required, sum(1 for p in params if p in specs))]
-        interp.call_module(obj, tuple(args), {}, frame, node)
-        for r in reversed(interp.rec.runs):
-            if r.module is obj:
-                r.entry = entry_kind
-                break
+        if spec.source in ("annotation", "comment", "docstring"):
+            entry_kind = spec.source
+        args.append(make_tensor(interp, spec, symbols))
+    if not params:
+        return
+    fwd = cls.lookup("forward")
+    # Optional forward parameters keep their defaults (`mask=None`).
+    n_required = len(params) - len(fwd.node.args.defaults) if isinstance(fwd, FunctionV) else len(params)
+    args = args[: max(n_required, sum(1 for p in params if p in specs))]
+    interp.call_module(obj, tuple(args), {}, frame, node)
+    for r in reversed(interp.rec.runs):
+        if r.module is obj:
+            r.entry = entry_kind
+            break
 
 
 def run_uncalled_functions(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value]) -> None:
     """Module-level functions nobody called (a `main`, a test) still show their shapes."""
-    called = {id(f) for f, _ in []}
-    for node in pf.tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            fn = namespace.get(node.name)
-            if isinstance(fn, FunctionV) and not fn.node.args.args and not fn.node.args.posonlyargs:
-                if not any((pf.path, ln) in interp.rec.assigns for ln in range(node.lineno, (node.end_lineno or node.lineno) + 1)):
-                    frame = Frame(dict(namespace), namespace, pf, "<root>")
-                    interp.call_function(fn, (), {}, frame, node)
+    todo = [n for n in pf.tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for i, node in enumerate(todo):
+        fn = namespace.get(node.name)
+        if isinstance(fn, FunctionV) and not fn.node.args.args and not fn.node.args.posonlyargs:
+            if not any((pf.path, ln) in interp.rec.assigns for ln in range(node.lineno, (node.end_lineno or node.lineno) + 1)):
+                frame = Frame(dict(namespace), namespace, pf, "<root>")
+                capped(interp, lambda: interp.call_function(fn, (), {}, frame, node), len(todo) - i)
 
 
 def collect(path: str, pf: ParsedFile, rec: Recorder, seconds: float, complete: bool) -> FileAnalysis:
