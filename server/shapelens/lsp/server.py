@@ -280,6 +280,8 @@ class ShapeLensServer(LanguageServer):
         if self.docs.get(state.uri) is not state:
             state.project.overlay.pop(state.path, None)  # closed meanwhile
             return None
+        # analyze() put the snapshot's text in the overlay; the editor may be further along.
+        state.project.overlay[state.path] = state.text
         if state.version != snap.version:
             return None  # the document moved on: a newer analysis will follow
         state.latest = result
