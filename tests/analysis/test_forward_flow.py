@@ -290,3 +290,52 @@ from mylib import Head
 out = Head(12, 3)(torch.randn(2, 3, 2, 2))
 ''',
     })
+
+
+def test_submodule_found_by_jedi_outside_the_workspace(tmp_path):
+    # `extlib` lives outside the workspace, on PYTHONPATH: only jedi knows where it is.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import torch
+
+    from tests.analysis.tracing import write_files
+
+    write_files(tmp_path, {
+        "ext/extlib/__init__.py": '''
+import torch.nn as nn
+
+class Head(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.fc = nn.Linear(4, n)
+
+    def forward(self, x):
+        y = self.fc(x)
+        return y
+''',
+        "ws/pyproject.toml": "",
+        "ws/model.py": "import torch\nfrom extlib import Head\nout = Head(3)(torch.randn(2, 4))\n",
+    })
+    probe = (
+        "import json, sys\nfrom shapelens.analysis.analyze import analyze\n"
+        "p = sys.argv[1]\nfa = analyze(p, open(p).read(), all_files=True)\n"
+        "print(json.dumps({f'{k[0].rsplit(\"/\", 1)[-1]}:{k[1]}:{n}': [[d.value for d in v.shape] for v in vs]"
+        " for k, d in fa.all_assigns.items() for n, vs in d.items()}))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "ext"))
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "ws" / "model.py")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    sys.path.insert(0, str(tmp_path / "ext"))
+    try:
+        from extlib import Head
+
+        want = list(Head(3)(torch.randn(2, 4)).shape)
+    finally:
+        sys.path.remove(str(tmp_path / "ext"))
+        sys.modules.pop("extlib", None)
+    assert facts["model.py:3:out"] == [want]
+    assert facts["__init__.py:10:y"] == [want]

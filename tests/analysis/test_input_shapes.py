@@ -277,3 +277,39 @@ class Net(nn.Module):
 ''', "out = Net()(torch.randn(2, 5, 6), torch.ones(2, 5, dtype=torch.bool))", {"B": 2, "T": 5})
     assert models(fa)["Net"][0] == "comment"
     assert shapes_at(fa, "m = mask.unsqueeze(-1)", "m") == [("B", "T", "1")]
+
+
+def test_dataloader_over_a_user_dataset(tmp_path):
+    check_model(tmp_path, '''
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
+
+class Pairs(Dataset):
+    def __init__(self, n=96):
+        self.x = torch.randn(n, 1, 12, 12)
+        self.y = torch.zeros(n, dtype=torch.long)
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return {"image": self.x[i], "label": self.y[i], "weight": 1.0}
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3)
+
+    def forward(self, x):
+        h = self.conv(x)
+        return h.mean((2, 3))
+
+model = Net()
+loader = DataLoader(Pairs(), batch_size=32, drop_last=True)
+for batch in loader:
+    images = batch["image"]
+    out = model(images)
+    labels = batch["label"]
+    w = batch["weight"]
+''')
