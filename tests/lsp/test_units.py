@@ -119,3 +119,13 @@ def test_hover_on_a_container_and_a_submodule():
     block = hover_markdown(fa, line, lines[line - 1].index("block") + 1)
     assert block.startswith("**block** · `Block` · 20 params")
     assert "`(2, 4)` → `(2, 4)`" in block
+
+
+def test_hover_on_a_suppression_comment_explains_the_codes():
+    src = "import torch\nx = torch.zeros(2) @ torch.zeros(3)  # noqa: E501  # shapelens: ignore[SL108, SL101]\n"
+    fa = analyze("/tmp/shapelens_units/suppress.py", src)
+    line = src.split("\n")[1]
+    text = hover_markdown(fa, 2, line.index("ignore[") + 3)
+    assert text.startswith("**SL108** `matmul` (error):") and "**SL101** `linear-features`" in text
+    assert "sl108-matmul" in text
+    assert "E501" not in (hover_markdown(fa, 2, line.index("noqa") + 1) or "")

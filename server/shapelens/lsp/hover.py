@@ -18,6 +18,7 @@ import ast
 from shapelens import render
 from shapelens.analysis.analyze import FileAnalysis, constraint_hint, layer_rows
 from shapelens.dims import fmt_shape
+from shapelens.findings import SUPPRESS_RE, code_info
 from shapelens.ops.registry import Layer
 from shapelens.values import ModuleV, ObjectV, Span, TensorV, Value, is_module_value
 
@@ -26,6 +27,9 @@ def hover_markdown(fa: FileAnalysis, line: int, col: int) -> str | None:
     pf = fa.parsed
     if not 1 <= line <= len(pf.lines):
         return None
+    codes_doc = suppression_section(pf.lines[line - 1], col)
+    if codes_doc:
+        return "\n".join(codes_doc)
     node = node_at(fa, line, col)
     parts: list[str] | None = None
     cls = class_header_at(fa, line)
@@ -333,6 +337,26 @@ def _statement_end(fa: FileAnalysis, start: int) -> int:
 def constraints_section(fa: FileAnalysis, line: int) -> list[str]:
     relevant = [c for c in fa.constraints if c.span.contains_line(line)]
     return [f"- {h}" for h in constraint_hint(relevant)]
+
+
+# --------------------------------------------------------------------------- suppression comments
+
+
+def suppression_section(text: str, col: int) -> list[str] | None:
+    """On `# shapelens: ignore[SL101]` / `# noqa: SL101`: what the codes mean."""
+    for m in SUPPRESS_RE.finditer(text):
+        if not m.start() <= col <= m.end():
+            continue
+        listed = m.group(1) or m.group(2) or ""
+        if not listed:
+            return ["Every ShapeLens finding on this line is suppressed."] if "shapelens" in m.group(0) else None
+        entries = []
+        for code in [c.strip() for c in listed.split(",") if c.strip()]:
+            info = code_info(code)
+            if info is not None:  # other linters' codes (E501...) are theirs to explain
+                entries.append(f"**{info.code}** `{info.name}` ({info.severity.label}): {info.summary} [docs]({info.url})")
+        return ["\n\n".join(entries)] if entries else None
+    return None
 
 
 # --------------------------------------------------------------------------- torch's confirmation
