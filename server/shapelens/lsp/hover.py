@@ -3,9 +3,10 @@
 What the cursor is on decides what is shown:
 - a `class X(nn.Module)` line: the model summary table;
 - a layer attribute (`self.fc1`, also on its definition line): description, parameters, weight
-  shapes and the shapes it saw;
+  shapes and the shapes it saw (a container or user submodule: its layers);
 - a tensor name: its shape and how it was derived from the input;
-- anything else on a line: the shapes bound there and the results of the calls on it.
+- anything else on a line: the shapes bound there and the results of the calls on it;
+- a `# shapelens: ignore[SL101]` comment: what its codes mean.
 Symbolic constraints of the line and torch's confirmation (when present) are added below.
 
 Positions here are core positions (1-based line, code-point column); server.py converts.
