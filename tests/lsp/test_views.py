@@ -140,3 +140,20 @@ async def test_code_lens_and_model_summary_command(ls, cnn):
     junk = await ls.client.workspace_execute_command_async(types.ExecuteCommandParams(
         command="shapelens.modelSummary", arguments=[42]))
     assert junk is None
+
+
+async def test_hints_right_after_an_edit_describe_the_new_text(ls):
+    """A client asks for hints as soon as it sends an edit, before the debounce has run."""
+    if not ls.pull:
+        pytest.skip("no inlay hints in VS Code 1.65's capabilities")
+    uri = ls.uri("edit")
+    ls.open(uri, CNN)
+    await ls.ready(uri)
+    edited = CNN.replace("model = Net()\n", "model = Net()\nz = torch.zeros(5, 5)\n")
+    ls.change(uri, 2, edited)
+    hints = await inlay(ls, uri, 0, 100)
+    line, _ = find(edited, "z = torch.zeros(5, 5)")
+    assert {h.position.line: h.label for h in hints}[line] == "▸ (5, 5)"
+    lenses = await ls.client.text_document_code_lens_async(types.CodeLensParams(
+        text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert len(lenses) == 1

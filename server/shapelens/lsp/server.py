@@ -3,8 +3,9 @@
 `ShapeLensServer` holds the state (documents, projects, settings); `register()` is the single
 routing table from LSP methods to handlers. Handlers that edit state (didOpen, didChange, ...)
 run on the event loop; analyses run on the server's thread pool over a snapshot of the document
-(uri, version, text) and are kept only if the document has not moved on. Hover, inlay hints,
-code lenses and code actions answer from the stored analysis without re-analysing.
+(uri, version, text) and are kept only if the document has not moved on. Hover and code actions
+answer from the stored analysis without re-analysing; inlay hints, code lenses and pull
+diagnostics first make sure the client's current text was analysed (skipping the debounce).
 Every handler is guarded: an error is logged (window/logMessage and stderr), never raised.
 """
 
@@ -363,6 +364,14 @@ class ShapeLensServer(LanguageServer):
     def result_id(self, result: Result) -> str:
         return f"{result.snapshot.version}:{self.settings_generation}:{id(result)}"
 
+    async def current_view(self, state: DocState) -> Result | None:
+        """What hints and lenses show: the analysis of the text the client has now (analysed at
+        once if the debounce has not run yet), or the last good one if that text does not parse.
+        Clients ask for hints right after an edit; answering from the older text would misplace them."""
+        if not state.current():
+            await self.analyse(state)
+        return state.view()
+
     # ---------------------------------------------------------------------------- helpers
     def debounce_s(self) -> float:
         return max(self.settings.diagnostics.debounce_ms, 0) / 1000.0
@@ -540,9 +549,9 @@ def hover(ls: ShapeLensServer, params: types.HoverParams) -> types.Hover | None:
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
 
 
-def inlay_hint(ls: ShapeLensServer, params: types.InlayHintParams) -> list[types.InlayHint] | None:
+async def inlay_hint(ls: ShapeLensServer, params: types.InlayHintParams) -> list[types.InlayHint] | None:
     state = ls.state_for(params.text_document.uri)
-    result = state.view() if state is not None else None
+    result = await ls.current_view(state) if state is not None else None
     if result is None:
         return None
     conv = ls.converter(result)
@@ -555,11 +564,11 @@ def inlay_hint(ls: ShapeLensServer, params: types.InlayHintParams) -> list[types
     return out
 
 
-def code_lens(ls: ShapeLensServer, params: types.CodeLensParams) -> list[types.CodeLens] | None:
+async def code_lens(ls: ShapeLensServer, params: types.CodeLensParams) -> list[types.CodeLens] | None:
     if not ls.settings.code_lens.enable:
         return []
     state = ls.state_for(params.text_document.uri)
-    result = state.view() if state is not None else None
+    result = await ls.current_view(state) if state is not None else None
     if result is None:
         return None
     conv = ls.converter(result)
