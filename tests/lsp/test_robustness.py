@@ -59,6 +59,7 @@ async def test_requests_for_unknown_documents(ls):
         assert not report.items
     ls.client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=tid))
     ls.client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=tid))
+    ls.change("file:///nowhere/never_opened.py", 3, "x = 1\n")
     # Still alive:
     uri = ls.uri()
     ls.open(uri, BAD)
@@ -123,3 +124,12 @@ async def test_open_documents_are_seen_by_importers(ls, tmp_path_factory):
     ls.close(layers_uri)
     ls.close(main_uri)
     os.remove(os.path.join(ls.root, f"{module}.py"))
+
+
+async def test_uri_with_escapes(ls):
+    """A path with a space arrives %-encoded; changes to it must still be followed."""
+    uri = ls.uri("with%20space")
+    ls.open(uri, CNN)
+    await ls.ready(uri)
+    ls.change(uri, 2, BAD)
+    assert "SL101" in [d.code for d in await ls.diagnostics(uri, 2)]

@@ -73,8 +73,7 @@ class Confirmation:
 
     def document_changed(self, uri: str) -> None:
         """The document's text changed (event loop): drop its pending and in-flight runs."""
-        if self._tasks.get(uri) is not None or self._is_active(uri):
-            self._supersede(uri)
+        self._supersede(uri)
 
     def document_closed(self, uri: str) -> None:
         self._supersede(uri)
@@ -191,10 +190,6 @@ class Confirmation:
         if active is not None and active[0] == uri:
             active[2].cancel()  # returns at once; the executor thread gets `cancelled` back
         return gen
-
-    def _is_active(self, uri: str) -> bool:
-        with self._lock:
-            return self._active is not None and self._active[0] == uri
 
     # ------------------------------------------------------------------------- resources
     def _settings_key(self) -> tuple:

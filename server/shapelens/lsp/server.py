@@ -19,6 +19,7 @@ import os
 import sys
 import time
 from typing import Any, Callable
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -31,6 +32,7 @@ from shapelens.lsp import commands as commands_mod
 from shapelens.lsp import diagnostics as diag_mod
 from shapelens.lsp import hover as hover_mod
 from shapelens.lsp import inlay_hints as hints_mod
+from shapelens.lsp.confirmation import Confirmation, on_exit, on_shutdown
 from shapelens.lsp.convert import Converter, split_lines
 from shapelens.lsp.documents import DocState, Projects, Result, Snapshot, run_analysis, uri_to_path
 from shapelens.settings import SECTION, Settings, parse_settings, unknown_keys
@@ -63,6 +65,7 @@ class ShapeLensServer(LanguageServer):
         # hook for the torch confirmation (server/shapelens/confirm), which may then call
         # `merge_confirmation`.
         self.analysis_hooks: list[Callable[["ShapeLensServer", DocState], None]] = []
+        self.confirmation = Confirmation(self)  # lsp/confirmation.py; adds its analysis hook
 
     # ---------------------------------------------------------------------------- logging
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
@@ -115,6 +118,7 @@ class ShapeLensServer(LanguageServer):
             return
         self.settings = new
         self.settings_generation += 1
+        self.confirmation.settings_changed()
         if self.initialized:
             self.log(f"ShapeLens: settings changed: {new.to_json()}")
             self.settings_changed()
@@ -181,10 +185,12 @@ class ShapeLensServer(LanguageServer):
 
     def update(self, state: DocState, version: int | None, text: str) -> None:
         state.version, state.text = version, text
+        self.confirmation.document_changed(state.uri)  # cancels a pending or running confirmation
         state.project.overlay[state.path] = text  # other files importing this one see the editor's text
 
     def close(self, uri: str) -> None:
         state = self.docs.pop(uri, None)
+        self.confirmation.document_closed(uri)
         if state is None:
             return
         if state.task is not None:
@@ -483,8 +489,10 @@ async def did_open(ls: ShapeLensServer, params: types.DidOpenTextDocumentParams)
 
 async def did_change(ls: ShapeLensServer, params: types.DidChangeTextDocumentParams) -> None:
     uri = params.text_document.uri
-    doc = ls.workspace.get_text_document(uri)
     state = ls.state_for(uri)
+    if state is None and unquote(uri) not in ls.workspace.text_documents:  # pygls keys unquoted URIs
+        return  # a change to a document never opened: nothing to follow
+    doc = ls.workspace.get_text_document(uri)
     if state is None:
         state = ls.open(uri, params.text_document.version, doc.source)
     else:
@@ -624,6 +632,8 @@ def register(ls: ShapeLensServer) -> None:
     ls.feature(types.TEXT_DOCUMENT_HOVER)(guarded(hover))
     ls.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
         code_action_kinds=[types.CodeActionKind.QuickFix]))(guarded(code_action))
+    ls.feature(types.SHUTDOWN)(guarded(on_shutdown))  # stops the confirm worker
+    ls.feature(types.EXIT)(guarded(on_exit))
     ls.command(commands_mod.MODEL_SUMMARY)(model_summary)
 
 
