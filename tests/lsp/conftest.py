@@ -90,7 +90,8 @@ def _as_dict(params: Any) -> dict:
 
 
 async def start_session(client: LanguageClient, kind: str, root: str, init_options: dict | None = None,
-                        configuration: dict | None = None) -> Session:
+                        configuration: dict | None = None,
+                        capabilities: types.ClientCapabilities | None = None) -> Session:
     session = Session(client, kind, root)
     fm = client.protocol.fm
     original = fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
@@ -114,7 +115,7 @@ async def start_session(client: LanguageClient, kind: str, root: str, init_optio
     if configuration is not None:
         client.set_configuration(configuration, section="shapelens")
     session.init_result = await client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities(kind),
+        capabilities=capabilities or client_capabilities(kind),
         root_uri=f"file://{root}",
         workspace_folders=[types.WorkspaceFolder(uri=f"file://{root}", name="ws")],
         initialization_options=init_options if init_options is not None else {"diagnostics": {"debounceMs": 30}},
