@@ -13,6 +13,7 @@ from shapelens.ops import (  # noqa: E402,F401
     conv,
     conv_transpose,
     creation,
+    einops_ops,
     einsum,
     elementwise,
     embedding,
