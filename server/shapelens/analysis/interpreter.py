@@ -1186,7 +1186,8 @@ class Interpreter:
             result = failed_result(args)
         except NotUnderstood as e:
             result = UNKNOWN if not any(isinstance(a, TensorV) for a in args) else TensorV(None)
-            self.report_not_understood(frame, node, m.short, str(e))
+            if not any(is_vague(a) for a in args):
+                self.report_not_understood(frame, node, m.short, str(e))
         except (BudgetExhausted, RecursionError):
             raise
         except Exception as e:  # a bug in a rule must not take the analysis down
@@ -1328,7 +1329,7 @@ class Interpreter:
                         producer=next((a for a in args if isinstance(a, TensorV)), None))
             result = failed_result(args)
         except NotUnderstood as e:
-            if any(isinstance(a, TensorV) for a in list(args) + list(kwargs.values())):
+            if any(isinstance(a, TensorV) for a in list(args) + list(kwargs.values())) and not any(is_vague(a) for a in args):
                 self.report_not_understood(frame, node, label, str(e))
             return UNKNOWN
         except (BudgetExhausted, RecursionError):
@@ -1775,6 +1776,12 @@ def module_attr(interp: Interpreter, m: ModuleV, name: str) -> Value:
 
 # A list or dict whose contents are not all known (items added by a loop that ran an unknown
 # number of times, under a key nobody knows): iterating, measuring or indexing it is unknown.
+def is_vague(v: Value) -> bool:
+    """An operand already unknown (a tensor of unknown rank, or nothing known): a rule that
+    cannot follow it is not the cause, and saying so again at every later layer is noise."""
+    return isinstance(v, UnknownV) or (isinstance(v, TensorV) and v.shape is None)
+
+
 def mark_open(v: Value) -> None:
     v.open_ended = True  # type: ignore[attr-defined]
 
