@@ -5,9 +5,188 @@ try/except and a closure), every name per line checked against a real run."""
 
 from tests.analysis.tracing import check_model
 
-GPT = 'import math\nfrom typing import NamedTuple\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\nclass GPTConfig(NamedTuple):\n    vocab: int = 50\n    block_size: int = 16\n    n_layer: int = 2\n    n_head: int = 4\n    n_embd: int = 32\n\n\nclass PositionalEncoding(nn.Module):\n    def __init__(self, d_model, max_len=64):\n        super().__init__()\n        position = torch.arange(max_len).unsqueeze(1)\n        div_term = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))\n        pe = torch.zeros(1, max_len, d_model)\n        pe[0, :, 0::2] = torch.sin(position * div_term)\n        pe[0, :, 1::2] = torch.cos(position * div_term)\n        self.register_buffer("pe", pe)\n\n    def forward(self, x):\n        x = x + self.pe[:, : x.size(1)]\n        return x\n\n\nclass CausalSelfAttention(nn.Module):\n    def __init__(self, cfg):\n        super().__init__()\n        self.c_attn = nn.Linear(cfg.n_embd, 3 * cfg.n_embd)\n        self.c_proj = nn.Linear(cfg.n_embd, cfg.n_embd)\n        self.n_head = cfg.n_head\n        self.register_buffer("bias", torch.tril(torch.ones(cfg.block_size, cfg.block_size)).view(1, 1, cfg.block_size, cfg.block_size))\n\n    def forward(self, x):\n        B, T, C = x.size()\n        q, k, v = self.c_attn(x).split(C, dim=2)\n        q, k, v = map(lambda t: t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2), (q, k, v))\n        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))\n        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))\n        att = F.softmax(att, dim=-1)\n        y = att @ v\n        y = y.transpose(1, 2).contiguous().view(B, T, C)\n        return self.c_proj(y)\n\n\nclass Block(nn.Module):\n    def __init__(self, cfg):\n        super().__init__()\n        self.ln_1 = nn.LayerNorm(cfg.n_embd)\n        self.attn = CausalSelfAttention(cfg)\n        self.ln_2 = nn.LayerNorm(cfg.n_embd)\n        self.mlp = nn.ModuleDict(dict(c_fc=nn.Linear(cfg.n_embd, 4 * cfg.n_embd), act=nn.GELU(),\n                                      c_proj=nn.Linear(4 * cfg.n_embd, cfg.n_embd)))\n        m = self.mlp\n        self.mlpf = lambda x: m.c_proj(m.act(m.c_fc(x)))\n\n    def forward(self, x):\n        x = x + self.attn(self.ln_1(x))\n        x = x + self.mlpf(self.ln_2(x))\n        return x\n\n\nclass GPT(nn.Module):\n    def __init__(self, cfg: GPTConfig):\n        super().__init__()\n        self.cfg = cfg\n        self.transformer = nn.ModuleDict(dict(\n            wte=nn.Embedding(cfg.vocab, cfg.n_embd),\n            pos=PositionalEncoding(cfg.n_embd),\n            h=nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)]),\n            ln_f=nn.LayerNorm(cfg.n_embd),\n        ))\n        self.lm_head = nn.Linear(cfg.n_embd, cfg.vocab, bias=False)\n\n    @classmethod\n    def from_dict(cls, d):\n        return cls(GPTConfig(**d))\n\n    @property\n    def n_params(self):\n        return 0\n\n    def forward(self, idx, targets=None):\n        b, t = idx.size()\n        assert t <= self.cfg.block_size\n        tok = self.transformer.wte(idx)\n        x = self.transformer.pos(tok)\n        for block in self.transformer.h:\n            x = block(x)\n        x = self.transformer.ln_f(x)\n        logits = self.lm_head(x)\n        loss = None\n        if targets is not None:\n            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))\n        return logits, loss\n\n    @torch.no_grad()\n    def generate(self, idx, steps):\n        for _ in range(steps):\n            logits, _ = self(idx[:, -self.cfg.block_size:])\n            probs = F.softmax(logits[:, -1, :], dim=-1)\n            nxt = torch.argmax(probs, dim=-1, keepdim=True)\n            idx = torch.cat((idx, nxt), dim=1)\n        return idx\n\n\nmodel = GPT.from_dict({"n_layer": 3})\nidx = torch.randint(0, 50, (2, 10))\nlogits, loss = model(idx, targets=torch.randint(0, 50, (2, 10)))\nout = model.generate(idx, 3)\n'
+GPT = '''import math
+from typing import NamedTuple
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
-UNET = 'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nfrom einops import rearrange\n\n\ndef double_conv(cin, cout):\n    return nn.Sequential(\n        nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),\n        nn.Conv2d(cout, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),\n    )\n\n\nclass UNet(nn.Module):\n    def __init__(self, cin=3, classes=2, base=8, depth=3, **kwargs):\n        super().__init__()\n        chs = [base * 2 ** i for i in range(depth)]\n        self.downs = nn.ModuleList()\n        prev = cin\n        for c in chs:\n            self.downs.append(double_conv(prev, c))\n            prev = c\n        self.bottom = double_conv(prev, prev * 2)\n        self.ups = nn.ModuleList()\n        self.convs = nn.ModuleList()\n        prev = prev * 2\n        for c in reversed(chs):\n            self.ups.append(nn.ConvTranspose2d(prev, c, 2, stride=2))\n            self.convs.append(double_conv(2 * c, c))\n            prev = c\n        self.head = nn.Conv2d(prev, classes, 1)\n\n    def forward(self, x):\n        skips = []\n        for down in self.downs:\n            x = down(x)\n            skips.append(x)\n            x = F.max_pool2d(x, 2)\n        x = self.bottom(x)\n        for up, conv, skip in zip(self.ups, self.convs, reversed(skips)):\n            x = up(x)\n            if x.shape[-2:] != skip.shape[-2:]:\n                x = F.interpolate(x, size=skip.shape[-2:])\n            x = torch.cat([skip, x], dim=1)\n            x = conv(x)\n        logits = self.head(x)\n        b, c = logits.shape[:2]\n        flat = rearrange(logits, "b c h w -> b (h w) c")\n        pooled = torch.stack([flat.mean(1), flat.amax(1)], dim=0)\n        try:\n            extra = logits.new_zeros(*logits.shape[:2])\n        except RuntimeError:\n            extra = None\n\n        def scale(t, k=2):\n            return t * k\n\n        return scale(logits), flat, pooled, extra\n\n\ncfg = dict(base=4, depth=2)\nnet = UNet(**cfg).eval()\nouts = net(torch.randn(2, 3, 20, 20))\nlogits, flat, pooled, extra = outs\n'
+
+class GPTConfig(NamedTuple):
+    vocab: int = 50
+    block_size: int = 16
+    n_layer: int = 2
+    n_head: int = 4
+    n_embd: int = 32
+
+
+class PositionalEncoding(nn.Module):
+    def __init__(self, d_model, max_len=64):
+        super().__init__()
+        position = torch.arange(max_len).unsqueeze(1)
+        div_term = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+        pe = torch.zeros(1, max_len, d_model)
+        pe[0, :, 0::2] = torch.sin(position * div_term)
+        pe[0, :, 1::2] = torch.cos(position * div_term)
+        self.register_buffer("pe", pe)
+
+    def forward(self, x):
+        x = x + self.pe[:, : x.size(1)]
+        return x
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.c_attn = nn.Linear(cfg.n_embd, 3 * cfg.n_embd)
+        self.c_proj = nn.Linear(cfg.n_embd, cfg.n_embd)
+        self.n_head = cfg.n_head
+        self.register_buffer("bias", torch.tril(torch.ones(cfg.block_size, cfg.block_size)).view(1, 1, cfg.block_size, cfg.block_size))
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = map(lambda t: t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2), (q, k, v))
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
+        att = F.softmax(att, dim=-1)
+        y = att @ v
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return self.c_proj(y)
+
+
+class Block(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(cfg.n_embd)
+        self.attn = CausalSelfAttention(cfg)
+        self.ln_2 = nn.LayerNorm(cfg.n_embd)
+        self.mlp = nn.ModuleDict(dict(c_fc=nn.Linear(cfg.n_embd, 4 * cfg.n_embd), act=nn.GELU(),
+                                      c_proj=nn.Linear(4 * cfg.n_embd, cfg.n_embd)))
+        m = self.mlp
+        self.mlpf = lambda x: m.c_proj(m.act(m.c_fc(x)))
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        x = x + self.mlpf(self.ln_2(x))
+        return x
+
+
+class GPT(nn.Module):
+    def __init__(self, cfg: GPTConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(cfg.vocab, cfg.n_embd),
+            pos=PositionalEncoding(cfg.n_embd),
+            h=nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)]),
+            ln_f=nn.LayerNorm(cfg.n_embd),
+        ))
+        self.lm_head = nn.Linear(cfg.n_embd, cfg.vocab, bias=False)
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(GPTConfig(**d))
+
+    @property
+    def n_params(self):
+        return 0
+
+    def forward(self, idx, targets=None):
+        b, t = idx.size()
+        assert t <= self.cfg.block_size
+        tok = self.transformer.wte(idx)
+        x = self.transformer.pos(tok)
+        for block in self.transformer.h:
+            x = block(x)
+        x = self.transformer.ln_f(x)
+        logits = self.lm_head(x)
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+        return logits, loss
+
+    @torch.no_grad()
+    def generate(self, idx, steps):
+        for _ in range(steps):
+            logits, _ = self(idx[:, -self.cfg.block_size:])
+            probs = F.softmax(logits[:, -1, :], dim=-1)
+            nxt = torch.argmax(probs, dim=-1, keepdim=True)
+            idx = torch.cat((idx, nxt), dim=1)
+        return idx
+
+
+model = GPT.from_dict({"n_layer": 3})
+idx = torch.randint(0, 50, (2, 10))
+logits, loss = model(idx, targets=torch.randint(0, 50, (2, 10)))
+out = model.generate(idx, 3)
+'''
+
+UNET = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from einops import rearrange
+
+
+def double_conv(cin, cout):
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+        nn.Conv2d(cout, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+    )
+
+
+class UNet(nn.Module):
+    def __init__(self, cin=3, classes=2, base=8, depth=3, **kwargs):
+        super().__init__()
+        chs = [base * 2 ** i for i in range(depth)]
+        self.downs = nn.ModuleList()
+        prev = cin
+        for c in chs:
+            self.downs.append(double_conv(prev, c))
+            prev = c
+        self.bottom = double_conv(prev, prev * 2)
+        self.ups = nn.ModuleList()
+        self.convs = nn.ModuleList()
+        prev = prev * 2
+        for c in reversed(chs):
+            self.ups.append(nn.ConvTranspose2d(prev, c, 2, stride=2))
+            self.convs.append(double_conv(2 * c, c))
+            prev = c
+        self.head = nn.Conv2d(prev, classes, 1)
+
+    def forward(self, x):
+        skips = []
+        for down in self.downs:
+            x = down(x)
+            skips.append(x)
+            x = F.max_pool2d(x, 2)
+        x = self.bottom(x)
+        for up, conv, skip in zip(self.ups, self.convs, reversed(skips)):
+            x = up(x)
+            if x.shape[-2:] != skip.shape[-2:]:
+                x = F.interpolate(x, size=skip.shape[-2:])
+            x = torch.cat([skip, x], dim=1)
+            x = conv(x)
+        logits = self.head(x)
+        b, c = logits.shape[:2]
+        flat = rearrange(logits, "b c h w -> b (h w) c")
+        pooled = torch.stack([flat.mean(1), flat.amax(1)], dim=0)
+        try:
+            extra = logits.new_zeros(*logits.shape[:2])
+        except RuntimeError:
+            extra = None
+
+        def scale(t, k=2):
+            return t * k
+
+        return scale(logits), flat, pooled, extra
+
+
+cfg = dict(base=4, depth=2)
+net = UNet(**cfg).eval()
+outs = net(torch.randn(2, 3, 20, 20))
+logits, flat, pooled, extra = outs
+'''
 
 
 def test_mingpt_style_transformer(tmp_path):
