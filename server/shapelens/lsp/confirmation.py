@@ -53,7 +53,8 @@ class Confirmation:
         self._lock = threading.Lock()  # guards _gen and _active between the loop and the executor
         self._was_enabled = False
         self._closed = False
-        self.merged = 0  # confirmations shown (for logs and tests)
+        self.merged = 0  # confirmations shown
+        self._logged_starts = 0  # worker starts already logged
         server.analysis_hooks.append(self.analysed)
 
     @property
@@ -131,7 +132,6 @@ class Confirmation:
             client = self._ensure_client()
             settings = server.settings.confirm
             root = state.project.roots[0] if state.project.roots else os.path.dirname(state.path)
-            starts = client.starts
             token = await self._begin_progress(state.path)
             try:
                 got = await asyncio.get_running_loop().run_in_executor(
@@ -139,7 +139,8 @@ class Confirmation:
                     config_entries, settings.cpu_check, dict(settings.symbol_values))
             finally:
                 self._end_progress(token)
-            if client.starts != starts and client.worker_pid is not None:
+            if client.starts != self._logged_starts and client.worker_pid is not None:
+                self._logged_starts = client.starts
                 server.log(f"ShapeLens: torch worker started (pid {client.worker_pid}, torch "
                            f"{client.torch_version}, {client.cold_start_seconds or 0:.2f} s)")
             if got is None or not self._still(state, result, gen):
@@ -202,6 +203,7 @@ class Confirmation:
             self._retire_client()
             self.client = ConfirmClient.from_settings(self.server.settings.confirm)
             self._client_key = key
+            self._logged_starts = 0
         return self.client
 
     def _retire_client(self) -> None:
