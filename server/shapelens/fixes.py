@@ -213,13 +213,16 @@ def last_step_fix(finding: Finding, pf: ParsedFile) -> Fix | None:
     """SL201: feed the layer the recurrent output's last timestep only."""
     if finding.code != codes.PER_TIMESTEP.code:
         return None
+    batch_first = finding.data.get("batch_first")
+    if batch_first is None:
+        return None  # which dimension is time is not known: no guess
     call = call_at(pf, finding.span)
     if call is None or not call.args or isinstance(call.args[0], ast.Starred):
         return None
     arg = call.args[0]
     asp = pf.span(arg)
     text = pf.text(asp)
-    index = "[:, -1, :]" if finding.data.get("batch_first", True) else "[-1]"
+    index = "[:, -1, :]" if batch_first else "[-1]"
     new = _atom(arg, text) + index
     return Fix(f"Take the last timestep: {new}", (Edit(asp, new),), preferred=False)
 

@@ -57,11 +57,11 @@ class Linear(Layer):
     def forward(self, ctx, m: ModuleV, input):
         x = tensor(input)
         if x.meta and x.meta.get("rnn_sequence") and x.shape is not None and len(x.shape) == 3:
-            bf = x.meta.get("batch_first", True)
+            bf = x.meta.get("batch_first")  # None when the recurrent rule did not say
             ctx.warn(codes.PER_TIMESTEP,
                      f"{m.label()} receives the recurrent layer's output for every timestep {fmt(x.shape)}; "
                      f"if one vector per sample was meant, take the last step, e.g. "
-                     + ("output[:, -1, :]" if bf else "output[-1]"), data={"batch_first": bf})
+                     + ("output[-1]" if bf is False else "output[:, -1, :]"), data={"batch_first": bf})
         return linear_features(ctx, m, x, arg_dim(m, "in_features"), arg_dim(m, "out_features"), m.label())
 
     def params(self, m: ModuleV):
