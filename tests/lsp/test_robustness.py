@@ -133,3 +133,30 @@ async def test_uri_with_escapes(ls):
     await ls.ready(uri)
     ls.change(uri, 2, BAD)
     assert "SL101" in [d.code for d in await ls.diagnostics(uri, 2)]
+
+
+def big_file(copies: int = 150) -> str:
+    body = CNN.split("\n", 2)[2]
+    return "import torch\nimport torch.nn as nn\n\n" + "\n".join(
+        body.replace("Net", f"Net{i}").replace("model =", f"model{i} =").replace("out =", f"out{i} =")
+        for i in range(copies))
+
+
+async def test_hover_answers_while_a_long_analysis_runs(ls):
+    """Analyses run on the thread pool: the event loop keeps answering."""
+    small = ls.uri("small")
+    ls.open(small, CNN)
+    await ls.ready(small)
+    big = ls.uri("big")
+    loop = asyncio.get_running_loop()
+    ls.open(big, big_file())
+    await asyncio.sleep(0.05)  # the big analysis is under way
+    started = loop.time()
+    hover = await ls.client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=small), position=types.Position(line=14, character=8)))
+    answered = loop.time() - started
+    assert hover is not None and "(1, 10)" in hover.contents.value
+    await ls.ready(big)
+    finished = loop.time() - started
+    assert answered < finished, (answered, finished)
+    ls.close(big)
