@@ -36,6 +36,11 @@ def conv_case(draw):
     stride = draw(st.integers(1, 3))
     dilation = draw(st.integers(1, 2))
     padding = draw(st.one_of(st.integers(0, 3), st.sampled_from(["'same'", "'valid'"])))
+    if draw(st.integers(0, 6)) == 0:  # sequences of 1, n or n+1 values
+        which = draw(st.sampled_from(["k", "stride", "padding", "dilation"]))
+        seq = tuple(draw(st.integers(1, 2)) for _ in range(draw(st.sampled_from([1, n, n + 1]))))
+        k, stride, padding, dilation = (seq if which == w else v for w, v in
+                                        (("k", k), ("stride", stride), ("padding", padding), ("dilation", dilation)))
     mode = draw(st.sampled_from(["zeros", "zeros", "reflect", "replicate", "circular"]))
     if padding == "'same'" and draw(st.integers(0, 5)):
         stride = 1
@@ -67,6 +72,8 @@ def functional_conv_case(draw):
     shape = _shape(draw, n, x_c)
     bias = draw(st.sampled_from([None, cout, cout + 1]))
     stride, padding = draw(st.integers(1, 2)), draw(st.one_of(st.integers(0, 2), st.just("'same'")))
+    if draw(st.integers(0, 5)) == 0:
+        padding = tuple(draw(st.integers(0, 2)) for _ in range(draw(st.sampled_from([1, n, n + 1]))))
     inputs = {"x": (shape, "float32"), "w": ((cout, cin_g) + k, "float32")}
     b = ""
     if bias is not None:
@@ -129,6 +136,8 @@ def functional_conv_transpose_case(draw):
     x_c = draw(st.sampled_from([cin, cin, cin, cin + 1]))
     shape = _shape(draw, n, x_c, hi=6)
     stride, padding, op_ = draw(st.integers(1, 3)), draw(st.integers(0, 2)), draw(st.integers(0, 2))
+    if draw(st.integers(0, 5)) == 0:
+        stride = tuple(draw(st.integers(1, 3)) for _ in range(draw(st.sampled_from([1, n, n + 1]))))
     code = f"y = F.conv_transpose{n}d(x, w, stride={stride}, padding={padding}, output_padding={op_}, groups={g})"
     return code, {"x": (shape, "float32"), "w": ((cin, cout_g) + k, "float32")}
 

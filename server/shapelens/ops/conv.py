@@ -74,9 +74,16 @@ def check_rank(ctx, x: TensorV, n: int, name: str) -> bool:
 
 
 def _tuple(ctx, v: Value, n: int, what: str) -> list[Dim]:
+    """An int or n ints; torch also expands a single-element stride/padding/dilation (not a
+    kernel_size, which shapes the weight)."""
     t = int_tuple(v, n)
-    if t is None or len(t) != n or any(x is None for x in t):
+    if t is None or any(x is None for x in t):
         raise NotUnderstood(f"{what} is not known")
+    if len(t) == 1 and what != "kernel_size":
+        t = t * n
+    if len(t) != n:
+        ctx.fail(codes.INVALID_ARG, f"expected {what} to be a single integer value or a list of {n} values to match the"
+                                    f" convolution dimensions, but got {what}={tuple(str(x) for x in t)}")
     return t  # type: ignore[return-value]
 
 
@@ -275,17 +282,13 @@ def _functional_conv(ctx, n, input, weight, bias, stride, padding, dilation, gro
         raise NotUnderstood("groups is not known")
     if g.value is not None and g.value <= 0:
         ctx.fail(codes.INVALID_ARG, f"{name}: non-positive groups is not supported (groups={g})")
-    s = int_tuple(stride, n)
-    d = int_tuple(dilation, n)
+    s = _tuple(ctx, stride, n, "stride")
+    d = _tuple(ctx, dilation, n, "dilation")
     pad = as_const(padding)
     same = pad == "same"
     if isinstance(pad, str) and pad not in ("same", "valid"):
         ctx.fail(codes.INVALID_ARG, f"Invalid padding string: '{pad}'")
-    p = [Dim.const(0)] * n if pad in ("same", "valid") else int_tuple(padding, n)
-    if s is None or d is None or p is None or None in s or None in d or None in p:
-        raise NotUnderstood("conv arguments are not known")
-    if len(s) != n or len(d) != n or len(p) != n:
-        ctx.fail(codes.INVALID_ARG, f"{name}: expected stride, padding and dilation with {n} elements")
+    p = [Dim.const(0)] * n if pad in ("same", "valid") else _tuple(ctx, padding, n, "padding")
     check_positive(ctx, name, s, p, d)
     if same and any(si.value not in (1, None) for si in s):
         ctx.fail(codes.INVALID_ARG, "padding='same' is not supported for strided convolutions")

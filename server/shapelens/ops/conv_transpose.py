@@ -189,12 +189,10 @@ def _functional(ctx, n, input, weight, bias, stride, padding, output_padding, gr
     if len(w.shape) != n + 2:
         ctx.fail(codes.RANK, f"weight of {name} must have {n + 2} dimensions, got shape {fmt(w.shape)}")
     g = as_dim(groups) if groups is not None else Dim.const(1)
-    vals = [int_tuple(v, n) for v in (stride, padding, output_padding, dilation)]
-    if g is None or any(v is None or None in v for v in vals):
-        raise NotUnderstood(f"{name} arguments are not known")
-    s, p, op_, d = vals
-    if any(len(v) != n for v in vals):
-        ctx.fail(codes.INVALID_ARG, f"{name}: expected stride, padding, output_padding and dilation with {n} elements")
+    if g is None:
+        raise NotUnderstood(f"{name} groups is not known")
+    s, p, op_, d = (_tuple(ctx, v, n, w) for v, w in ((stride, "stride"), (padding, "padding"),
+                                                        (output_padding, "output_padding"), (dilation, "dilation")))
     if g.value is not None and g.value <= 0:
         ctx.fail(codes.INVALID_ARG, f"{name}: non-positive groups is not supported (groups={g})")
     cin = w.shape[0]
