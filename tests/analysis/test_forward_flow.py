@@ -339,3 +339,44 @@ class Head(nn.Module):
         sys.modules.pop("extlib", None)
     assert facts["model.py:3:out"] == [want]
     assert facts["__init__.py:10:y"] == [want]
+
+
+def test_break_and_continue_under_undecided_conditions_join_where_they_land(tmp_path):
+    # Whether the loop stops early depends on data: after it, the size is unknown, never the
+    # size of the run that went all the way.
+    fa = check_model(tmp_path, '''
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.downs = nn.ModuleList([nn.Conv2d(2, 2, 3, stride=2, padding=1) for _ in range(3)])
+
+    def forward(self, x):
+        for down in self.downs:
+            if x.abs().mean() > 10.0:
+                break
+            x = down(x)
+        after_break = x
+        y = x
+        for down in self.downs:
+            if y.sum() > 1e9:
+                continue
+            y = down(y)
+        after_continue = y
+        n = 0
+        z = after_continue
+        while z.shape[-1] > 1:
+            if z.mean() > 1e9:
+                break
+            z = z[..., ::2]
+            n += 1
+        else:
+            z = z * 1
+        return after_break, after_continue, z
+
+a, b, c = Net()(torch.ones(1, 2, 16, 16))
+''', vague={"after_break", "after_continue", "a", "b", "x", "y", "z", "c"})
+    assert shapes_at(fa, "after_break = x", "after_break") == [("1", "2", "?", "?")]
+    assert shapes_at(fa, "after_continue = y", "after_continue") == [("1", "2", "?", "?")]

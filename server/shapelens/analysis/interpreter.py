@@ -102,6 +102,7 @@ class Frame:
     self_v: Value | None = None
     returns: list[Value] = field(default_factory=list)
     is_module_level: bool = False
+    loops: list = field(default_factory=list)  # LoopExits of the loops being run, innermost last
 
     @property
     def path(self) -> str:
@@ -113,6 +114,21 @@ class Frame:
         if name in self.globals:
             return self.globals[name]
         return pybuiltins.BUILTINS.get(name)
+
+
+@dataclass
+class LoopExits:
+    """Environments of paths that left the current loop under an undecided condition."""
+
+    breaks: list[dict[str, Value]] = field(default_factory=list)
+    continues: list[dict[str, Value]] = field(default_factory=list)
+
+
+def join_all(envs: list[dict[str, Value]]) -> dict[str, Value]:
+    out = envs[0]
+    for e in envs[1:]:
+        out = join_envs(out, e)
+    return dict(out)
 
 
 class RuleContext:
@@ -436,75 +452,145 @@ class Interpreter:
         flow_b = b(frame)
         env_b = frame.locals
         after_b = [box_contents(c) for c in boxes]
-        if flow_a is not Flow.NORMAL and flow_b is not Flow.NORMAL:
-            frame.locals = env_a
-            for c, content in zip(boxes, after_a):
-                set_box_contents(c, content)
-            return flow_a if flow_a == flow_b else Flow.RETURN
-        if flow_a is not Flow.NORMAL:
-            frame.locals = env_b
+        if flow_a is Flow.NORMAL and flow_b is Flow.NORMAL:
+            for c, ca, cb in zip(boxes, after_a, after_b):
+                join_box(c, ca, cb)
+            self.set_env(frame, join_envs(env_a, env_b))
             return Flow.NORMAL
-        if flow_b is not Flow.NORMAL:
-            frame.locals = env_a
-            for c, content in zip(boxes, after_a):
-                set_box_contents(c, content)
+        if flow_a is Flow.NORMAL or flow_b is Flow.NORMAL:
+            # One alternative leaves: a return (its value is already collected), or a break /
+            # continue the enclosing loop joins in where that path lands.
+            a_stays = flow_a is Flow.NORMAL
+            leaving, env_leave = (flow_b, env_b) if a_stays else (flow_a, env_a)
+            self.note_loop_exit(frame, leaving, env_leave)
+            if a_stays:
+                for c, content in zip(boxes, after_a):
+                    set_box_contents(c, content)
+            self.set_env(frame, env_a if a_stays else env_b)
             return Flow.NORMAL
-        for c, ca, cb in zip(boxes, after_a, after_b):
-            join_box(c, ca, cb)
-        frame.locals = join_envs(env_a, env_b)
-        if frame.is_module_level:
-            frame.globals.clear()
-            frame.globals.update(frame.locals)
+        # Both leave.
+        if flow_a == flow_b:
+            if flow_a is Flow.RETURN:
+                self.set_env(frame, env_a)
+            else:
+                self.set_env(frame, join_envs(env_a, env_b))
+            return flow_a
+        if Flow.RETURN in (flow_a, flow_b):  # the other path leaves the loop body and goes on
+            flow, env = (flow_b, env_b) if flow_a is Flow.RETURN else (flow_a, env_a)
+            self.set_env(frame, env)
+            return flow
+        # break on one side, continue on the other: the break lands after the loop.
+        env_break, env_cont = (env_a, env_b) if flow_a is Flow.BREAK else (env_b, env_a)
+        self.note_loop_exit(frame, Flow.BREAK, env_break)
+        self.set_env(frame, env_cont)
+        return Flow.CONTINUE
+
+    @staticmethod
+    def set_env(frame: Frame, env: dict[str, Value]) -> None:
+        if frame.is_module_level:  # module-level locals are the module's namespace itself
+            if env is not frame.globals:
+                frame.globals.clear()
+                frame.globals.update(env)
             frame.locals = frame.globals
+        else:
+            frame.locals = env
+
+    @staticmethod
+    def note_loop_exit(frame: Frame, flow: Flow, env: dict[str, Value]) -> None:
+        if frame.loops and flow in (Flow.BREAK, Flow.CONTINUE):
+            (frame.loops[-1].breaks if flow is Flow.BREAK else frame.loops[-1].continues).append(dict(env))
+
+    def loop_body(self, body: list[ast.stmt], frame: Frame, exits: "LoopExits") -> Flow:
+        """One iteration: NORMAL to go on, BREAK to leave the loop, RETURN to leave the function.
+        Paths that `continue`d under an undecided condition rejoin at the iteration's end."""
+        flow = self.exec_block(body, frame)
+        conts, exits.continues = exits.continues, []
+        if flow is Flow.RETURN:
+            if conts:  # other paths carry on with the next iteration
+                self.set_env(frame, join_all(conts))
+                return Flow.NORMAL
+            return Flow.RETURN
+        if flow is Flow.BREAK:
+            exits.breaks.extend([dict(frame.locals)] + conts)
+            return Flow.BREAK
+        if conts:
+            self.set_env(frame, join_all([frame.locals] + conts))
+        return Flow.NORMAL
+
+    def loop_end(self, frame: Frame, exits: "LoopExits", flow: Flow) -> Flow:
+        """After the loop: paths that broke out join the one that ran to the end."""
+        if flow is Flow.RETURN:
+            if not exits.breaks:
+                return Flow.RETURN
+            self.set_env(frame, join_all(exits.breaks))
+            return Flow.NORMAL
+        if exits.breaks:
+            self.set_env(frame, join_all([frame.locals] + exits.breaks if flow is Flow.NORMAL else exits.breaks))
         return Flow.NORMAL
 
     def stmt_For(self, s: ast.For, frame: Frame) -> Flow:
         iterable = self.eval(s.iter, frame)
         items = self.iterate(iterable)
-        if items is None:
-            # Unknown number of iterations: run the body once on unknown items (a DataLoader's
-            # batch when iterating one), join with skipping.
-            batch = pybuiltins.loader_batch(iterable)
-            item = UNKNOWN if batch is None else batch
-            return self.branch(frame, lambda f: self._loop_once(s, f, item), lambda f: Flow.NORMAL)
-        for i, item in enumerate(items):
-            if i >= MAX_UNROLL:
-                break
-            self.assign(s.target, item, frame, s)
-            flow = self.exec_block(s.body, frame)
-            if flow is Flow.BREAK:
-                return Flow.NORMAL
-            if flow is Flow.RETURN:
-                return flow
-        else:
-            return self.exec_block(s.orelse, frame)
+        exits = LoopExits()
+        frame.loops.append(exits)
+        try:
+            if items is None or len(items) > MAX_UNROLL:
+                # Unknown number of iterations: run the body once on unknown items (a DataLoader's
+                # batch when iterating one), join with skipping.
+                batch = pybuiltins.loader_batch(iterable)
+                item = UNKNOWN if batch is None else batch
+                return self.branch(frame, lambda f: self._loop_once(s, f, item, exits), lambda f: Flow.NORMAL)
+            flow = Flow.NORMAL
+            for item in items:
+                self.assign(s.target, item, frame, s)
+                flow = self.loop_body(s.body, frame, exits)
+                if flow is not Flow.NORMAL:
+                    break
+            else:
+                return self.loop_else(s.orelse, frame, exits)
+            return self.loop_end(frame, exits, flow)
+        finally:
+            frame.loops.pop()
+
+    def loop_else(self, orelse: list[ast.stmt], frame: Frame, exits: LoopExits) -> Flow:
+        """The `else:` clause runs on the path that did not break; the ones that broke skip it."""
+        flow = self.exec_block(orelse, frame)
+        if flow is Flow.NORMAL:
+            return self.loop_end(frame, exits, Flow.NORMAL)
+        if not exits.breaks:
+            return flow
+        if flow in (Flow.BREAK, Flow.CONTINUE) and len(frame.loops) > 1:  # of an enclosing loop
+            outer = frame.loops[-2]
+            (outer.breaks if flow is Flow.BREAK else outer.continues).append(dict(frame.locals))
+        self.set_env(frame, join_all(exits.breaks))
         return Flow.NORMAL
 
-    def _loop_once(self, s: ast.For, frame: Frame, item: Value) -> Flow:
-        self.assign(s.target, item, frame, s)
-        flow = self.exec_block(s.body, frame)
-        return Flow.NORMAL if flow in (Flow.BREAK, Flow.CONTINUE) else flow
+    def _loop_once(self, s: ast.For | ast.While, frame: Frame, item: Value | None, exits: "LoopExits") -> Flow:
+        if item is not None and isinstance(s, ast.For):
+            self.assign(s.target, item, frame, s)
+        flow = self.loop_body(s.body, frame, exits)
+        return self.loop_end(frame, exits, flow)
 
     stmt_AsyncFor = stmt_For
 
     def stmt_While(self, s: ast.While, frame: Frame) -> Flow:
-        for _ in range(MAX_UNROLL):
-            cond = self.truth(self.eval(s.test, frame))
-            if cond is False:
-                return self.exec_block(s.orelse, frame)
-            if cond is None:
-                def once(f: Frame) -> Flow:
-                    flow = self.exec_block(s.body, f)
-                    return Flow.NORMAL if flow in (Flow.BREAK, Flow.CONTINUE) else flow
-                flow = self.branch(frame, once, lambda f: Flow.NORMAL)
-                # After an undecidable loop, names it rebinds are widened to their join.
-                return flow
-            flow = self.exec_block(s.body, frame)
-            if flow is Flow.BREAK:
-                return Flow.NORMAL
-            if flow is Flow.RETURN:
-                return flow
-        return Flow.NORMAL
+        exits = LoopExits()
+        frame.loops.append(exits)
+        try:
+            for _ in range(MAX_UNROLL):
+                cond = self.truth(self.eval(s.test, frame))
+                if cond is False:
+                    return self.loop_else(s.orelse, frame, exits)
+                if cond is None:
+                    break
+                flow = self.loop_body(s.body, frame, exits)
+                if flow is not Flow.NORMAL:
+                    return self.loop_end(frame, exits, flow)
+            # Undecidable (or too long) from here: once more or not at all, names it rebinds are
+            # widened to their join.
+            return self.branch(frame, lambda f: self._loop_once(s, f, None, exits), lambda f: self.loop_end(f, exits, Flow.NORMAL))
+        finally:
+            frame.loops.pop()
 
     def stmt_With(self, s: ast.With, frame: Frame) -> Flow:
         for item in s.items:
