@@ -970,9 +970,9 @@ class Interpreter:
                 return True
             g = gens[i]
             items = self.iterate(self.eval(g.iter, inner))
-            if items is None:
+            if items is None or len(items) > MAX_UNROLL:  # a cut-off list would have a wrong length
                 return False
-            for item in items[:MAX_UNROLL]:
+            for item in items:
                 self.assign_quiet(g.target, item, inner)
                 conds = [self.truth(self.eval(c, inner)) for c in g.ifs]
                 if any(c is None for c in conds):
