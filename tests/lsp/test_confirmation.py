@@ -215,6 +215,10 @@ async def test_error_only_torch_sees(ls):
     write(ls, uri, SPECTRAL)
     ls.open(uri, SPECTRAL)
     static = await ls.ready(uri)
+    before = None
+    if ls.pull:  # the report's result id from before the confirmation
+        before = (await ls.client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), identifier="shapelens"))).result_id
     assert not [d for d in static if d.severity == types.DiagnosticSeverity.Error]
     assert "SL301" in [d.code for d in static]  # the engine does not know torch.fft.rfft2
 
@@ -225,6 +229,11 @@ async def test_error_only_torch_sees(ls):
     assert d.severity == types.DiagnosticSeverity.Error
     assert d.range.start.line == find(SPECTRAL, "f = torch.fft.rfft2")[0]
     assert d.message.startswith("torch raised") and "dim" in d.message.lower()
+    if before is not None:  # a pull with the old result id must not be told "unchanged"
+        report = await ls.client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), identifier="shapelens",
+            previous_result_id=before))
+        assert report.kind == "full" and "SL120" in [x.code for x in report.items]
 
 
 async def warm(ls: Session) -> None:

@@ -368,7 +368,10 @@ class ShapeLensServer(LanguageServer):
             pass
 
     def result_id(self, result: Result) -> str:
-        return f"{result.snapshot.version}:{self.settings_generation}:{id(result)}"
+        # A merged torch confirmation changes the findings of the same result: new id.
+        confirmed = result.analysis.confirmed
+        return (f"{result.snapshot.version}:{self.settings_generation}:{id(result)}"
+                + (f":c{id(confirmed)}" if confirmed is not None else ""))
 
     async def current_view(self, state: DocState) -> Result | None:
         """What hints and lenses show: the analysis of the text the client has now (analysed at
