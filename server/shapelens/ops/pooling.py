@@ -18,7 +18,10 @@ def pool_out(ctx, size: Dim, k: Dim, s: Dim, p: Dim, d: Dim, ceil_mode: bool) ->
     if not ceil_mode:
         return floordiv(num, s) + 1
     out = floordiv(num + (s - 1), s) + 1
-    # The last window must start inside the input or left padding.
+    # The last window must start inside the input or left padding. It always does when
+    # p + s <= the effective kernel: its start is below size + 2p - eff + s <= size + p.
+    if le(p + s, d * (k - 1) + 1) is True:
+        return out
     last_start = (out - 1) * s
     r = le(size + p, last_start)
     if r is True:
