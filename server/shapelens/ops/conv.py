@@ -28,7 +28,8 @@ def infer(m: ModuleV, name: str, value: Dim) -> None:
 def spatial_out(ctx, size: Dim, k: Dim, s: Dim, p: Dim, d: Dim, what: str, axis: str, input_shape, p_right: Dim | None = None) -> Dim:
     """One spatial output size of a convolution, failing as torch does when the window
     does not fit the (padded) input."""
-    padded = size + p + (p if p_right is None else p_right)
+    pad = p + (p if p_right is None else p_right)
+    padded = size + pad
     eff = d * (k - 1) + 1
     if lt(padded, eff) is True:
         ctx.fail(
@@ -36,7 +37,7 @@ def spatial_out(ctx, size: Dim, k: Dim, s: Dim, p: Dim, d: Dim, what: str, axis:
             f"{what}: kernel size {k if d.value == 1 else f'{k} (dilated to {eff})'} is larger than the padded input"
             f" {axis} {padded} (input shape {fmt(input_shape)}); the output {axis} would be {(padded - eff) // s + 1}",
         )
-    return (padded - eff) // s + 1
+    return (size + (pad - eff)) // s + 1
 
 
 def check_positive(ctx, what: str, s, p, d) -> None:

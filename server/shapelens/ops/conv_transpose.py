@@ -13,7 +13,8 @@ from shapelens.values import ModuleV, TensorV, as_const, as_dim, as_dims, as_seq
 
 
 def transpose_out(size: Dim, k: Dim, s: Dim, p: Dim, d: Dim, op_: Dim) -> Dim:
-    return (size - 1) * s - 2 * p + d * (k - 1) + op_ + 1
+    # constants first, so a symbolic size reads `2*H + 1`, not `2*(H - 1) - 2 + 3 + 0 + 1`
+    return size * s + (d * (k - 1) - 2 * p + op_ + 1 - s)
 
 
 def transpose_shape(ctx, x: TensorV, n: int, cout: Dim, k, s, p, op_, d, label: str) -> TensorV:
@@ -49,8 +50,8 @@ def output_padding_for(ctx, x: TensorV, n: int, output_size, k, s, p, d, label: 
     if len(sizes) != n:
         ctx.fail(codes.INVALID_ARG, f"{label}: for {len(x.shape)}D input, output_size must have {n} or {n + non_spatial} elements (got {len(seq)})")
     spatial = x.shape[-n:]
-    mins = [(spatial[i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + 1 for i in range(n)]
-    maxs = [mins[i] + s[i] - 1 for i in range(n)]
+    mins = [transpose_out(spatial[i], k[i], s[i], p[i], d[i], Dim.const(0)) for i in range(n)]
+    maxs = [transpose_out(spatial[i], k[i], s[i], p[i], d[i], s[i] - 1) for i in range(n)]
     for i in range(n):
         if lt(sizes[i], mins[i]) is True or lt(maxs[i], sizes[i]) is True:
             ctx.fail(codes.INVALID_ARG,

@@ -14,7 +14,7 @@ AXES = {1: "length", 2: "height/width", 3: "depth/height/width"}
 
 def pool_out(ctx, size: Dim, k: Dim, s: Dim, p: Dim, d: Dim, ceil_mode: bool) -> Dim:
     """torch's pooling_output_shape, symbolic where it can be."""
-    num = size + 2 * p - d * (k - 1) - 1
+    num = size + (2 * p - d * (k - 1) - 1)
     if not ceil_mode:
         return floordiv(num, s) + 1
     out = floordiv(num + (s - 1), s) + 1
@@ -224,7 +224,7 @@ def max_unpool_shape(ctx, n: int, x: TensorV, indices, kernel_size, stride, padd
     if len(x.shape) < n:
         ctx.fail(codes.RANK, f"{label}: {ctx.arg_text(0)} of shape {fmt(x.shape)} has fewer than {n} dimensions")
     spatial = x.shape[-n:]
-    default = [(spatial[i] - 1) * s[i] + k[i] - 2 * p[i] for i in range(n)]
+    default = [spatial[i] * s[i] + (k[i] - 2 * p[i] - s[i]) for i in range(n)]
     if output_size is None:
         out = default
     else:

@@ -28,6 +28,11 @@ def _geometry(ctx, label: str, kernel_size, dilation, padding, stride):
     return k, d, p, s
 
 
+def _mul(a: Dim, b: Dim) -> Dim:
+    """a * b, reading as the other factor when one is 1 (not `1*(W - 2)`)."""
+    return b if a.value == 1 else (a if b.value == 1 else a * b)
+
+
 def _blocks(size: Dim, k: Dim, d: Dim, p: Dim, s: Dim) -> Dim:
     """Sliding blocks along one dim (floor division, as torch's shape functions compute it)."""
     return floordiv(size + 2 * p - (d * (k - 1) + 1), s) + 1
@@ -53,7 +58,7 @@ def unfold_shape(ctx, x: TensorV, kernel_size, dilation, padding, stride, label:
                                 f"dilation={fmt(tuple(d))}, padding={fmt(tuple(p))}, the array of sliding blocks would be"
                                 f" ({bh}, {bw}), but its components must be at least one")
     c = x.shape[-3]
-    return TensorV(tuple(x.shape[:-3]) + (c * k[0] * k[1], bh * bw), x.dtype)
+    return TensorV(tuple(x.shape[:-3]) + (c * (k[0] * k[1]), _mul(bh, bw)), x.dtype)
 
 
 @op("torch.nn.functional.fold")
@@ -78,7 +83,7 @@ def fold_shape(ctx, x: TensorV, output_size, kernel_size, dilation, padding, str
         ctx.fail(codes.INVALID_ARG, f"{label}: expected size {planes} of {ctx.arg_text(0)}'s dimension {r - 2} (shape "
                                     f"{fmt(x.shape)}) to be divisible by the product of kernel_size {fmt(tuple(k))} = {kk}")
     bh, bw = _blocks(o[0], k[0], d[0], p[0], s[0]), _blocks(o[1], k[1], d[1], p[1], s[1])
-    ctx.require_eq(length, bh * bw, codes.INVALID_ARG, lambda: (
+    ctx.require_eq(length, _mul(bh, bw), codes.INVALID_ARG, lambda: (
         f"{label}: given output_size={fmt(tuple(o))}, kernel_size={fmt(tuple(k))}, dilation={fmt(tuple(d))}, padding={fmt(tuple(p))},"
         f" stride={fmt(tuple(s))}, expected size of {ctx.arg_text(0)}'s dimension {r - 1} to match the number of sliding blocks"
         f" {bh} * {bw} = {bh * bw}, but got {length} (shape {fmt(x.shape)})"))
