@@ -75,7 +75,7 @@ async def test_hover_symbolic_constraint(ls):
     ls.open(uri, SYMBOLIC)
     await ls.ready(uri)
     text = await hover_at(ls, uri, SYMBOLIC, "return self.fc(y)", offset=2)
-    assert "needs 4*H*W == 196, e.g. 7×7" in text
+    assert "needs H*W == 49, e.g. 7×7" in text
     text = await hover_at(ls, uri, SYMBOLIC, "y = y.flatten(1)")
     assert "(B, 3, H, W) ─conv→ (B, 4, H, W) ─flatten→ (B, 4*H*W)" in text
 

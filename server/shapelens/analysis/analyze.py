@@ -396,13 +396,27 @@ def constraint_hint(constraints: list[Constraint]) -> list[str]:
     """Readable needs of symbolic inputs, with an example size when one is easy to find."""
     out = []
     for c in constraints:
+        lhs, rhs = reduced(c.lhs, c.rhs)
         ex = example_solution([(c.lhs, c.rhs)])
         sample = ""
         if ex:
             sample = ", e.g. " + "×".join(str(v) for v in ex.values()) if len(set(ex.values())) == 1 and len(ex) > 1 else (
                 ", e.g. " + ", ".join(f"{k}={v}" for k, v in ex.items()))
-        out.append(f"needs {c.lhs} == {c.rhs}{sample} ({c.what})")
+        out.append(f"needs {lhs} == {rhs}{sample} ({c.what})")
     return out
+
+
+def reduced(lhs: Dim, rhs: Dim) -> tuple[Dim, Dim]:
+    """`16*(H//4)*(W//4) == 3136` reads better as `(H//4)*(W//4) == 196`: divide out the
+    common constant factor of both sides."""
+    if rhs.value is None or len(lhs.terms) != 1 or lhs.value is not None:
+        return lhs, rhs
+    (_, coef), = lhs.terms
+    if coef > 1 and rhs.value % coef == 0:
+        q = lhs.exact_div(coef)
+        if q is not None:
+            return q, Dim.const(rhs.value // coef)
+    return lhs, rhs
 
 
 @dataclass
