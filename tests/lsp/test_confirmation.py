@@ -11,6 +11,7 @@ import asyncio
 import os
 import re
 import statistics
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +20,11 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from shapelens.confirm.client import ConfirmOutcome, EntryResult
+from shapelens.lsp import confirmation as confirmation_mod
+from shapelens.lsp import hover as hover_mod
+from shapelens.lsp.server import create_server
+from shapelens.settings import Settings, parse_settings
 from tests.lsp.conftest import CLIENTS, SERVER, Session, find, position, start_session
 from tests.lsp.samples import CNN
 
@@ -401,3 +407,111 @@ async def test_shutdown_stops_the_worker(tmp_path):
             return True
 
     await until(gone, 5, "the worker to exit")
+
+
+# ------------------------------------------------------------------------------- in process
+class FakeClient:
+    """Stands in for ConfirmClient in process: records what the scheduler does with it."""
+
+    made: list["FakeClient"] = []
+
+    def __init__(self, python=None, timeout=10.0, memory_mb=4096):
+        self.python, self.timeout, self.memory_mb = python, timeout, memory_mb
+        self.calls, self.cancels, self.closed = 0, 0, False
+        self.release = threading.Event()
+        self.release.set()  # answer at once unless a test holds it
+        self.torch_version, self.starts, self.worker_pid, self.cold_start_seconds = "fake", 0, None, None
+        FakeClient.made.append(self)
+
+    @classmethod
+    def from_settings(cls, s):
+        return cls(s.python or None, s.timeout_seconds, s.memory_mb)
+
+    def confirm(self, path, source, root, entries, cpu_check=True, symbol_values=None, timeout=None):
+        self.calls += 1
+        self.release.wait(10)
+        line = next(i for i, ln in enumerate(source.split("\n"), 1) if "x = self.fc1(x)" in ln)
+        return ConfirmOutcome(entries=[EntryResult(class_name=e["class"], ok=True, shapes={line: {"x": [(1, 10)]}})
+                                       for e in entries])
+
+    def cancel(self):
+        self.cancels += 1  # a run that cannot be interrupted: its answer still comes back
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.fixture
+def server(monkeypatch, tmp_path):
+    monkeypatch.setattr(confirmation_mod, "ConfirmClient", FakeClient)
+    FakeClient.made = []
+    srv = create_server()
+    srv.pull_diagnostics = True  # no client to push to
+    srv.test_uri = f"file://{tmp_path}/model.py"
+    yield srv
+    srv.confirmation.shutdown()
+
+
+def confirm_settings(**confirm) -> Settings:
+    return parse_settings({"confirm": {"enable": True, "delayMs": 0, **confirm}})
+
+
+async def settle(srv) -> None:
+    """Wait for the pending confirmation runs (and their executor work) to finish."""
+    for _ in range(3):
+        tasks = [t for t in srv.confirmation._tasks.values() if not t.done()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=10)
+        await asyncio.sleep(0.05)
+
+
+async def test_in_process_settings_rebuild_and_disable(server):
+    server.set_settings(confirm_settings(timeoutSeconds=3))
+    state = server.open(server.test_uri, 1, CNN)
+    await server.analyse(state)
+    await settle(server)
+    (first,) = FakeClient.made
+    assert first.timeout == 3 and first.calls == 1
+    assert CONFIRMED in hover_mod.hover_markdown(state.latest.analysis, find(CNN, "x = self.fc1(x)")[0] + 1, 8)
+    server.set_settings(confirm_settings(timeoutSeconds=4))  # a limit changed: new client, confirmed again
+    await settle(server)
+    await until(lambda: first.closed, 5, "the old client closed")
+    assert [c.timeout for c in FakeClient.made] == [3, 4] and FakeClient.made[1].calls == 1
+    server.set_settings(confirm_settings(timeoutSeconds=4, delayMs=10))  # no client setting changed
+    await settle(server)
+    assert len(FakeClient.made) == 2
+    server.set_settings(parse_settings({}))  # off: the worker is stopped
+    await until(lambda: FakeClient.made[1].closed, 5, "the client closed")
+    assert server.confirmation.client is None
+    server.update(state, 2, CNN + "\n")
+    await server.analyse(state)
+    await settle(server)
+    assert len(FakeClient.made) == 2 and state.latest.analysis.confirmed is None
+
+
+async def test_in_process_untrusted_never_confirms(server):
+    server.trusted = False
+    server.set_settings(confirm_settings())
+    state = server.open(server.test_uri, 1, CNN)
+    await server.analyse(state)
+    await settle(server)
+    assert FakeClient.made == [] and state.latest.analysis.confirmed is None
+
+
+async def test_in_process_stale_answer_is_dropped(server):
+    server.set_settings(confirm_settings())
+    FakeClient.made = []
+    state = server.open(server.test_uri, 1, CNN)
+    client = server.confirmation._ensure_client()
+    client.release.clear()  # the worker "runs" until released
+    await server.analyse(state)
+    v1 = state.latest.analysis
+    await until(lambda: client.calls == 1, 5, "the run to start")
+    server.update(state, 2, CNN + "\n")  # an edit while it runs
+    assert client.cancels == 1
+    client.release.set()  # the answer for version 1 comes back anyway
+    await server.analyse(state)
+    await settle(server)
+    assert v1.confirmed is None  # never merged into the old analysis
+    assert state.latest.analysis is not v1 and state.latest.analysis.confirmed is not None
+    assert client.calls == 2
