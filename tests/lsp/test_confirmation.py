@@ -477,9 +477,9 @@ async def test_in_process_settings_rebuild_and_disable(server):
     await settle(server)
     await until(lambda: first.closed, 5, "the old client closed")
     assert [c.timeout for c in FakeClient.made] == [3, 4] and FakeClient.made[1].calls == 1
-    server.set_settings(confirm_settings(timeoutSeconds=4, delayMs=10))  # no client setting changed
+    server.set_settings(confirm_settings(timeoutSeconds=4, symbolValues={"B": 3}))  # same client, new answer
     await settle(server)
-    assert len(FakeClient.made) == 2
+    assert len(FakeClient.made) == 2 and FakeClient.made[1].calls == 2
     server.set_settings(parse_settings({}))  # off: the worker is stopped
     await until(lambda: FakeClient.made[1].closed, 5, "the client closed")
     assert server.confirmation.client is None

@@ -51,7 +51,7 @@ class Confirmation:
         self._gen: dict[str, int] = {}  # per document; bumped by every change
         self._active: tuple[str, int, ConfirmClient] | None = None  # what the executor runs now
         self._lock = threading.Lock()  # guards _gen and _active between the loop and the executor
-        self._was_enabled = False
+        self._confirm_settings: Any = None  # the confirm settings in force while enabled
         self._closed = False
         self.merged = 0  # confirmations shown
         self._logged_starts = 0  # worker starts already logged
@@ -82,24 +82,23 @@ class Confirmation:
             self._gen.pop(uri, None)
 
     def settings_changed(self) -> None:
-        """Settings changed (event loop): stop when disabled, rebuild the client when its
-        settings changed, and confirm the open documents when just enabled."""
-        enabled = self.enabled
-        was, self._was_enabled = self._was_enabled, enabled
-        if not enabled:
+        """Settings changed (event loop): stop when disabled; otherwise, when a confirm setting
+        changed, rebuild the client if its own settings changed and confirm the open documents
+        again (``symbolValues``, ``cpuCheck`` change the answer)."""
+        confirm = self.server.settings.confirm if self.enabled else None
+        previous, self._confirm_settings = self._confirm_settings, confirm
+        if confirm is None:
             for uri in list(self._tasks):
                 self._supersede(uri)
             self._retire_client()
             return
+        if confirm == previous:
+            return
         if self.client is not None and self._client_key != self._settings_key():
-            for uri in list(self._tasks):
-                self._supersede(uri)
-            self._retire_client()
-            was = False  # re-confirm with the new interpreter / limits
-        if not was:
-            for state in list(self.server.docs.values()):
-                if state.current():
-                    self.analysed(self.server, state)
+            self._retire_client()  # new interpreter or limits: a new worker
+        for state in list(self.server.docs.values()):
+            if state.current():
+                self.analysed(self.server, state)  # supersedes what was pending or running
 
     def shutdown(self) -> None:
         """shutdown / exit: cancel everything and stop the worker."""
