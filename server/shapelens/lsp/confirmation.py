@@ -77,9 +77,8 @@ class Confirmation:
         self._supersede(uri)
 
     def document_closed(self, uri: str) -> None:
+        # The generation stays: a reopened document must not match a run queued before.
         self._supersede(uri)
-        with self._lock:
-            self._gen.pop(uri, None)
 
     def settings_changed(self) -> None:
         """Settings changed (event loop): stop when disabled; otherwise, when a confirm setting
