@@ -135,10 +135,14 @@ def functional_stats_case(draw):
     inputs = {"x": (shape, "float32")}
     for name, n in zip(("rm", "rv", "w", "b"), sizes):
         inputs[name] = ((n,), "float32")
-    if draw(st.booleans()):
-        code = f"y = F.batch_norm(x, rm, rv, w, b, training={draw(st.booleans())})"
-    else:
-        code = f"y = F.instance_norm(x, rm, rv, w, b, use_input_stats={draw(st.booleans())})"
+    kind = draw(st.sampled_from(["F.batch_norm", "F.instance_norm", "torch.batch_norm", "torch.instance_norm"]))
+    flag = draw(st.booleans())
+    if kind == "F.batch_norm":
+        code = f"y = F.batch_norm(x, rm, rv, w, b, training={flag})"
+    elif kind == "F.instance_norm":
+        code = f"y = F.instance_norm(x, rm, rv, w, b, use_input_stats={flag})"
+    else:  # torch.* take (weight, bias, running_mean, running_var, ...)
+        code = f"y = {kind}(x, w, b, rm, rv, {flag}, 0.1, 1e-5, False)"
     return code, inputs
 
 

@@ -71,7 +71,7 @@ def test_interpolate_symbolic():
     inputs = {"x": (("B", 3, "H", "W"), "float32")}
     for code in ("y = F.interpolate(x, scale_factor=2)", "y = F.interpolate(x, scale_factor=1.5, mode='bilinear')",
                  "y = nn.Upsample(scale_factor=(0.5, 3.0), mode='bicubic')(x)", "y = F.interpolate(x, size=(5, 7), mode='area')",
-                 "y = F.interpolate(x, scale_factor=0.7, mode='area')"):
+                 "y = F.interpolate(x, scale_factor=0.7, mode='area')", "y = F.interpolate(x, scale_factor=x.shape[0])"):
         for h, w in ((7, 9), (10, 10), (33, 4)):
             check_symbolic(code, inputs, {"B": 2, "H": h, "W": w})
 

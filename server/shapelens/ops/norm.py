@@ -373,7 +373,7 @@ def f_rms_norm(ctx, input, normalized_shape, weight=None, eps=None):
     return layer_norm_check(ctx, tensor(input), norm, "rms_norm", weight)
 
 
-@op("torch.nn.functional.batch_norm", "torch.batch_norm")
+@op("torch.nn.functional.batch_norm")
 def f_batch_norm(ctx, input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     x = tensor(input)
     if x.shape is None:
@@ -388,7 +388,7 @@ def f_batch_norm(ctx, input, running_mean, running_var, weight=None, bias=None, 
     return same(x)
 
 
-@op("torch.nn.functional.instance_norm", "torch.instance_norm")
+@op("torch.nn.functional.instance_norm")
 def f_instance_norm(ctx, input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
                     momentum=0.1, eps=1e-5):
     x = tensor(input)
@@ -415,6 +415,17 @@ def f_group_norm(ctx, input, num_groups, weight=None, bias=None, eps=1e-5):
         for v, what in ((weight, "weight"), (bias, "bias")):
             check_vector(ctx, v, x.shape[1], what, "group_norm", x)
     return out
+
+
+@op("torch.batch_norm")
+def torch_batch_norm(ctx, input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled):
+    """torch.batch_norm orders its arguments differently from F.batch_norm."""
+    return f_batch_norm(ctx, input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+@op("torch.instance_norm")
+def torch_instance_norm(ctx, input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled):
+    return f_instance_norm(ctx, input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
 
 
 @op("torch.nn.functional.local_response_norm")

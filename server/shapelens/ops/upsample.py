@@ -81,7 +81,11 @@ def interpolate_shape(ctx, x: TensorV, size, scale_factor, mode, align_corners, 
             vals = [_scale_value(v) for v in seq]
         else:
             vals = [_scale_value(scale_factor)] * n
-        if any(v is None for v in vals):
+        ints = [as_dim(v) for v in (seq if seq is not None else [scale_factor] * n)]
+        if any(v is None for v in vals) and all(d is not None for d in ints):
+            # a symbolic integer factor (e.g. a size read from another tensor) scales exactly
+            out = [d * f for d, f in zip(spatial, ints)]  # type: ignore[operator]
+        elif any(v is None for v in vals):
             raise NotUnderstood("scale_factor is not known")
         scales = vals  # type: ignore[assignment]
     else:
