@@ -32,9 +32,6 @@ BROKEN = sorted(p.name for p in (EXAMPLES / "broken").glob("*.py"))
 
 # False alarms of the confirmation pipeline itself (the engine is right on both files).
 KNOWN_FALSE_SL120 = {
-    "unet_small.py": "merge.model_entries pairs DoubleConv's first constant constructor call, "
-                     "DoubleConv(16, 32), with the inputs of its first instance, inc = DoubleConv(in_ch=1, 16): "
-                     "torch gets a 1-channel input for a 16-channel conv",
     "packed_lstm.py": "the worker fills integer inputs with torch.randint(0, 2): the `lengths` tensor holds "
                       "zeros, which pack_padded_sequence rejects on CPU",
 }

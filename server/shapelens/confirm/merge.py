@@ -67,7 +67,12 @@ def model_entries(fa: Any, config_entries: Iterable[Any] | None = None) -> list[
         inputs = _input_shapes(m.inputs)
         if inputs is None:
             continue
-        ctor = _find_ctor(tree, lines, m.class_name) if isinstance(tree, ast.Module) else None
+        ctor = None
+        if isinstance(tree, ast.Module):
+            ctor = _ctor_of_run(tree, lines, getattr(m, "module", None), fa.path)
+            # Another call's constructor would pair its sizes with this instance's inputs.
+            if ctor is None and not _built_by_a_call(tree, getattr(m, "module", None), fa.path):
+                ctor = _find_ctor(tree, lines, m.class_name)
         if ctor is None:
             continue
         out.append({"class": m.class_name, "ctor": ctor, "inputs": inputs[0], "dtypes": inputs[1],
@@ -111,6 +116,31 @@ def _input_shapes(values: Iterable[Any]) -> tuple[list[list], list[str]] | None:
             return None
         dtypes.append(dt)
     return (shapes, dtypes) if shapes else None
+
+
+def _ctor_of_run(tree: ast.Module, lines: list[str], model: Any, path: str) -> str | None:
+    """The constructor call that built the very instance whose forward ran (its inputs belong
+    to that instance: `DoubleConv(1, 16)` and `DoubleConv(16, 32)` take different inputs)."""
+    span = getattr(model, "def_span", None)
+    if span is None or getattr(model, "def_path", None) != path:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.lineno == span.line and node.end_lineno == span.end_line:
+            seg = ast.get_source_segment("\n".join(lines), node)
+            if seg is None or not isinstance(node.func, ast.Name):
+                continue
+            filt = _Filter(lines)
+            filt.block(tree.body, top_level=True)
+            if all(filt.is_const(a) for a in node.args) and all(filt.is_const(k.value) for k in node.keywords):
+                return " ".join(seg.split())
+    return None
+
+
+def _built_by_a_call(tree: ast.Module, model: Any, path: str) -> bool:
+    span = getattr(model, "def_span", None)
+    if span is None or getattr(model, "def_path", None) != path:
+        return False
+    return any(isinstance(n, ast.Call) and n.lineno == span.line and n.end_lineno == span.end_line for n in ast.walk(tree))
 
 
 def _find_ctor(tree: ast.Module, lines: list[str], class_name: str) -> str | None:
