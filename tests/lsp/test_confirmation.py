@@ -77,7 +77,8 @@ net = Spin()
 out = net(torch.randn(3, 4))
 '''
 
-# Version 1 sleeps in forward and then hits the torch-only error; version 2 fixes both.
+# Version 1 sleeps in forward past the 2 s limit (then would hit the torch-only error); version 2
+# fixes both. Left alone, version 1 ends as SL302 (killed).
 SLOW_BAD = '''import time
 
 import torch
@@ -90,7 +91,7 @@ class Slow(nn.Module):
         self.proj = nn.Linear(16, 16)
 
     def forward(self, x):
-        time.sleep(1.5)
+        time.sleep(5)
         h = self.proj(x)
         f = torch.fft.rfft2(h, dim=(1, 3))
         return f.real
@@ -99,7 +100,7 @@ class Slow(nn.Module):
 net = Slow()
 out = net(torch.randn(2, 8, 16))
 '''
-SLOW_FIXED = SLOW_BAD.replace("        time.sleep(1.5)\n", "").replace("dim=(1, 3)", "dim=(1, 2)")
+SLOW_FIXED = SLOW_BAD.replace("        time.sleep(5)\n", "").replace("dim=(1, 3)", "dim=(1, 2)")
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -278,18 +279,18 @@ async def test_edit_cancels_the_running_confirmation(ls):
     ls.open(uri, SLOW_BAD)
     await ls.ready(uri)
     (token,) = await until(lambda: confirm_tokens(ls, filename), 30, "the confirmation to start")
-    await asyncio.sleep(0.3)  # the model is now sleeping in forward (1.5 s)
+    await asyncio.sleep(0.3)  # the model is now sleeping in forward
     ls.change(uri, 2, SLOW_FIXED)
     # Version 2 waits for the debounce, confirm.delayMs (0.2 s) and the one-at-a-time worker: had
-    # version 1 not been interrupted, it would come after the rest of its sleep (1.2 s).
+    # version 1 not been interrupted, it would come after its 2 s limit, the kill and a new worker.
     took = await confirmed_within(ls, uri, SLOW_FIXED, "h = self.proj(x)", 30)
     print(f"\n[{ls.kind}] edit during a confirmation: version 2 confirmed {took:.2f} s after the edit")
-    assert took < 1.0
+    assert took < 1.5
     assert ended(ls, token)
     assert worker_pids(ls.server_pid) == workers  # interrupted, not killed: the worker stays warm
     assert not [d for d in await codes(ls, uri, 2) if d.code in ("SL120", "SL302")]
-    # Version 1's torch error was never shown (push clients: nothing published carried it).
-    assert not [d for p in ls.published if p.uri == uri for d in p.diagnostics if d.code == "SL120"]
+    # Nothing of version 1's run was ever shown (push clients: nothing published carried it).
+    assert not [d for p in ls.published if p.uri == uri for d in p.diagnostics if d.code in ("SL120", "SL302")]
     ls.close(uri)
 
 
@@ -307,7 +308,7 @@ async def test_did_close_cancels(ls):
     write(ls, other, CNN)
     ls.open(other, CNN)
     took = await confirmed_within(ls, other, CNN, "x = self.fc1(x)", 30)
-    assert took < 1.0 and ended(ls, token)
+    assert took < 1.5 and ended(ls, token)
     ls.close(other)
 
 
