@@ -276,7 +276,7 @@ def torch_alias(pf: ParsedFile) -> str | None:
 
 def apply_edits(source: str, edits: list[Edit] | tuple[Edit, ...]) -> str:
     """Apply non-overlapping edits (code-point spans, 1-based lines) to `source`."""
-    lines = source.splitlines(keepends=True)
+    lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", source)  # the lines the parser sees
     starts = [0]
     for ln in lines:
         starts.append(starts[-1] + len(ln))

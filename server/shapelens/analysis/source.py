@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from shapelens.values import Span
 
 MAX_REPAIRS = 25
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
@@ -91,7 +92,11 @@ def _blank_run(lines: list[str], idx: int) -> None:
 
 def parse_source(source: str, path: str = "<string>") -> ParsedFile:
     """Parse, blanking what breaks the parse (keeping line numbers) until it succeeds."""
-    lines = source.splitlines()
+    # Only \r\n, \r and \n end lines, for Python's tokenizer and for LSP alike
+    # (str.splitlines would also split on form feeds and U+2028).
+    lines = LINE_BREAK.split(source)
+    if lines and lines[-1] == "":
+        lines.pop()
     errors: list[tuple[int, int, str]] = []
     work = list(lines)
     for _ in range(MAX_REPAIRS):
