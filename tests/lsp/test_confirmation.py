@@ -490,13 +490,16 @@ async def test_in_process_settings_rebuild_and_disable(server):
     assert len(FakeClient.made) == 2 and state.latest.analysis.confirmed is None
 
 
-async def test_in_process_untrusted_never_confirms(server):
-    server.trusted = False
-    server.set_settings(confirm_settings())
+@pytest.mark.parametrize("trusted,settings", [(True, {}), (False, {"confirm": {"enable": True, "delayMs": 0}})],
+                         ids=["default-off", "untrusted"])
+async def test_in_process_off_never_builds_a_client(server, trusted, settings):
+    server.trusted = trusted
+    server.set_settings(parse_settings(settings))
     state = server.open(server.test_uri, 1, CNN)
     await server.analyse(state)
     await settle(server)
-    assert FakeClient.made == [] and state.latest.analysis.confirmed is None
+    assert FakeClient.made == [] and server.confirmation.client is None
+    assert state.latest.analysis.confirmed is None
 
 
 async def test_in_process_stale_answer_is_dropped(server):
