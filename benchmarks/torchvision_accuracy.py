@@ -72,6 +72,11 @@ MODELS: list[tuple[str, str, str, list[int]]] = [
     ("convnext_small", "convnext.py", "convnext_small()", [1, 3, 224, 224]),
     ("vit_b_32", "vision_transformer.py", "vit_b_32()", [1, 3, 224, 224]),
     ("swin_v2_t", "swin_transformer.py", "swin_v2_t()", [1, 3, 256, 256]),
+    ("fcn_resnet50", "segmentation/fcn.py", "fcn_resnet50(weights_backbone=None, aux_loss=True)", [1, 3, 224, 224]),
+    ("deeplabv3_mobilenet_v3_large", "segmentation/deeplabv3.py",
+     "deeplabv3_mobilenet_v3_large(weights_backbone=None)", [1, 3, 224, 224]),
+    ("lraspp_mobilenet_v3_large", "segmentation/lraspp.py", "lraspp_mobilenet_v3_large(weights_backbone=None)",
+     [1, 3, 224, 224]),
     ("googlenet_2x", "googlenet.py", "googlenet(aux_logits=False, init_weights=False)", [2, 3, 160, 192]),
     ("resnet18_2x", "resnet.py", "resnet18(num_classes=10)", [2, 3, 96, 128]),
 ]
@@ -207,7 +212,7 @@ def trace_model(file: str, call: str, shape: list[int]) -> Truth:
     import torch
 
     load_torchvision()
-    modname = "torchvision.models." + os.path.splitext(file)[0]
+    modname = "torchvision.models." + os.path.splitext(file)[0].replace("/", ".")
     mod = importlib.import_module(modname)
     try:
         with torch.device("meta"):
@@ -293,7 +298,7 @@ def run_engine(file: str, call: str, shape: list[int]) -> EngineRun:
 
     path = os.path.join(TV_PKG, "models", file)
     source = open(path, encoding="utf-8").read()
-    entry = Entry(path, call, [shape])
+    entry = Entry(path, f"{call}.eval()", [shape])  # the ground truth runs in eval mode too
     fa = analyze(path, source, project=Project(roots=[TV_ROOT], use_jedi=False), entries=[entry],
                  all_files=True, uncalled=False, budget=20_000_000)
     facts: dict[tuple[str, int, str], list] = {}
@@ -393,7 +398,7 @@ def render(results: list[tuple[str, str, list[int], Score]], alone: list[tuple[s
     ]
     for name, call, shape, s in results:
         note = "" if s.complete else " (budget ran out)"
-        lines.append(f"| {name} | `{call}` | {tuple(shape)} | {s.names} | {s.pct(s.agree)} | {s.pct(s.covered)} | "
+        lines.append(f"| {name} | `{call}.eval()` | {tuple(shape)} | {s.names} | {s.pct(s.agree)} | {s.pct(s.covered)} | "
                      f"{s.unknown} | {s.wrong} | {s.errors} | {s.seconds:.1f}{note} |")
         for attr in ("names", "agree", "covered", "unknown", "wrong", "errors"):
             setattr(total, attr, getattr(total, attr) + getattr(s, attr))

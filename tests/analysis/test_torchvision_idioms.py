@@ -203,3 +203,65 @@ class Net(nn.Module):
 
 out = Net().eval()(torch.randn(2, 3, 12, 20))
 ''')
+
+
+def test_intermediate_layer_getter_with_del_and_eval_mode(tmp_path):
+    # torchvision's IntermediateLayerGetter: children copied until the wanted ones are all seen
+    # (`del return_layers[name]`), a ModuleDict subclass iterating self.items() in forward.
+    # Batch 1 through BatchNorm after global pooling is fine in eval mode (torch raises in training).
+    check_model(tmp_path, '''
+from collections import OrderedDict
+import torch
+import torch.nn as nn
+
+class Getter(nn.ModuleDict):
+    def __init__(self, model, return_layers):
+        if not set(return_layers).issubset([name for name, _ in model.named_children()]):
+            raise ValueError("return_layers are not present in model")
+        orig = return_layers
+        return_layers = {str(k): str(v) for k, v in return_layers.items()}
+        layers = OrderedDict()
+        for name, module in model.named_children():
+            layers[name] = module
+            if name in return_layers:
+                del return_layers[name]
+            if not return_layers:
+                break
+        super().__init__(layers)
+        self.return_layers = orig
+
+    def forward(self, x):
+        out = OrderedDict()
+        for name, module in self.items():
+            x = module(x)
+            if name in self.return_layers:
+                out[self.return_layers[name]] = x
+        return out
+
+class Backbone(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, stride=2)
+        self.layer1 = nn.Conv2d(8, 16, 3, stride=2)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(99, 3)  # never reached by the getter
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.bn = nn.BatchNorm2d(16)
+
+    def forward(self, x):
+        if self.training:
+            return x
+        y = self.bn(self.pool(x))
+        return y
+
+getter = Getter(Backbone(), {"stem": "s", "layer1": "feat"})
+feats = getter(torch.randn(1, 3, 17, 17))
+feat = feats["feat"]
+head = Head().eval()
+out = head(feat)
+still = getattr(getter, "fc", None)
+''')

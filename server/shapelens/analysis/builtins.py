@@ -301,7 +301,13 @@ def attribute_missing(obj: ObjectV, name: str) -> bool | None:
     (a base class or `__getattr__` ShapeLens cannot see into)."""
     if name in obj.attrs or obj.cls.lookup(name) is not None:
         return False
-    if obj.cls.lookup("__getattr__") is not None or "__layer__" in obj.attrs:
+    if obj.cls.lookup("__getattr__") is not None:
+        return None
+    layer = obj.attrs.get("__layer__")
+    if isinstance(layer, ModuleV) and layer.children is not None:  # a container subclass
+        return name not in NN_MODULE_ATTRS and name not in CONTAINER_METHODS and name not in (
+            "pop", "get", "__getitem__", "__len__", "__iter__") and all(n != name for n, _ in layer.children)
+    if "__layer__" in obj.attrs:
         return None
     if any(not isinstance(b, ClassV) and not (isinstance(b, TorchRef) and b.qualname in ("torch.nn.Module", "object"))
            for c in obj.cls.mro() for b in c.bases):
@@ -706,6 +712,10 @@ MODULE_FLUENT = {"to", "cuda", "cpu", "half", "float", "double", "bfloat16", "ev
 
 def module_method(interp: "Interpreter", m: Value, name: str, args: tuple[Value, ...], kwargs: dict[str, Value], frame: "Frame", node: ast.AST) -> Value:
     """nn.Module's own methods (and ModuleList/ModuleDict/Sequential container methods)."""
+    if name in ("eval", "train"):
+        mode = name == "train" and (interp.truth(args[0] if args else kwargs.get("mode", TRUE)) is not False)
+        set_training(m, mode)
+        return m
     layer = m.attrs.get("__layer__") if isinstance(m, ObjectV) else None
     if isinstance(layer, ModuleV) and layer.children is not None and name in CONTAINER_METHODS:
         # A user subclass of a container: its registered submodules are the layer's children.
@@ -777,6 +787,23 @@ def module_method(interp: "Interpreter", m: Value, name: str, args: tuple[Value,
     if name in ("apply",):
         return m
     return UNKNOWN
+
+
+def set_training(m: Value, mode: bool, seen: set[int] | None = None) -> None:
+    """`.eval()` / `.train(mode)`: the flag every submodule's rule and `self.training` read."""
+    seen = set() if seen is None else seen
+    if id(m) in seen:
+        return
+    seen.add(id(m))
+    if isinstance(m, ModuleV):
+        m.state["training"] = mode
+        for _, c in m.children or []:
+            set_training(c, mode, seen)
+    elif isinstance(m, ObjectV) and m.cls.is_module:
+        m.attrs["training"] = Const(mode)
+        for k, v in list(m.attrs.items()):
+            if is_module_value(v):
+                set_training(v, mode, seen)
 
 
 def submodules(m: Value, recursive: bool) -> list[tuple[str, Value]]:

@@ -330,7 +330,48 @@ class Interpreter:
         for t in s.targets:
             if isinstance(t, ast.Name):
                 frame.locals.pop(t.id, None)
+            elif isinstance(t, ast.Subscript):
+                self.del_item(self.eval(t.value, frame), self.eval(t.slice, frame))
+            elif isinstance(t, ast.Attribute):
+                obj = self.eval(t.value, frame)
+                if isinstance(obj, ObjectV):
+                    obj.attrs.pop(t.attr, None)
+                    kids = container_children(obj)
+                    if kids is not None:
+                        kids[:] = [(n, c) for n, c in kids if n != t.attr]
         return Flow.NORMAL
+
+    @staticmethod
+    def del_item(obj: Value, key: Value) -> None:
+        """`del d[k]`, `del xs[i]`, `del xs[a:b]`; what cannot be told leaves the container open."""
+        if isinstance(obj, DictV):
+            k = as_const(key)
+            if k is MISSING:
+                mark_open(obj)
+            else:
+                try:
+                    obj.items.pop(k, None)
+                except TypeError:
+                    mark_open(obj)
+        elif isinstance(obj, ListV):
+            if isinstance(key, SliceV):
+                sl = slice_consts(key)
+                if sl is None:
+                    mark_open(obj)
+                else:
+                    del obj.items[sl]
+                return
+            i = as_int(key)
+            if i is not None and -len(obj.items) <= i < len(obj.items):
+                del obj.items[i]
+            else:
+                mark_open(obj)
+        elif isinstance(obj, ModuleV) and obj.children is not None:
+            k = as_const(key)
+            if isinstance(k, str):
+                obj.children[:] = [(n, c) for n, c in obj.children if n != k]
+            elif isinstance(k, int) and -len(obj.children) <= k < len(obj.children):
+                del obj.children[k]
 
     def stmt_Global(self, s, frame) -> Flow:
         return Flow.NORMAL
@@ -1856,7 +1897,7 @@ def module_attr(interp: Interpreter, m: ModuleV, name: str) -> Value:
         if alias is not None:
             return m.args.get(alias, UNKNOWN)
     if name == "training":
-        return FALSE
+        return Const(m.state["training"]) if "training" in m.state else FALSE
     return MethodRef(m, name)
 
 
