@@ -69,7 +69,7 @@ def model_entries(fa: Any, config_entries: Iterable[Any] | None = None) -> list[
             continue
         ctor = None
         if isinstance(tree, ast.Module):
-            ctor = _ctor_of_run(tree, lines, getattr(m, "module", None), fa.path)
+            ctor = _ctor_of_run(tree, lines, getattr(m, "module", None), fa.path, m.class_name)
             # Another call's constructor would pair its sizes with this instance's inputs.
             if ctor is None and not _built_by_a_call(tree, getattr(m, "module", None), fa.path):
                 ctor = _find_ctor(tree, lines, m.class_name)
@@ -118,7 +118,8 @@ def _input_shapes(values: Iterable[Any]) -> tuple[list[list], list[str]] | None:
     return (shapes, dtypes) if shapes else None
 
 
-def _ctor_of_run(tree: ast.Module, lines: list[str], model: Any, path: str) -> str | None:
+def _ctor_of_run(tree: ast.Module, lines: list[str], model: Any, path: str,
+                 class_name: str | None = None) -> str | None:
     """The constructor call that built the very instance whose forward ran (its inputs belong
     to that instance: `DoubleConv(1, 16)` and `DoubleConv(16, 32)` take different inputs)."""
     span = getattr(model, "def_span", None)
@@ -129,6 +130,8 @@ def _ctor_of_run(tree: ast.Module, lines: list[str], model: Any, path: str) -> s
             seg = ast.get_source_segment("\n".join(lines), node)
             if seg is None or not isinstance(node.func, ast.Name):
                 continue
+            if class_name is not None and node.func.id != class_name:
+                continue  # another call on the same line: `g, d = Generator(), Discriminator()`
             filt = _Filter(lines)
             filt.block(tree.body, top_level=True)
             if all(filt.is_const(a) for a in node.args) and all(filt.is_const(k.value) for k in node.keywords):
