@@ -5,10 +5,10 @@ floor((L + 2p - d(k-1) - 1) / s) + 1."""
 from __future__ import annotations
 
 from shapelens import findings as codes
-from shapelens.dims import Dim, eq, le, lt
+from shapelens.dims import Dim, le, lt
 from shapelens.ops.common import arg_const, arg_dim, arg_value, fmt, tensor
 from shapelens.ops.registry import Layer, NotUnderstood, layer, op
-from shapelens.values import IntV, ModuleV, TensorV, Value, as_const, as_dim, int_tuple
+from shapelens.values import ModuleV, TensorV, Value, as_const, as_dim, int_tuple
 
 AXES = {1: ["length"], 2: ["height", "width"], 3: ["depth", "height", "width"]}
 
@@ -70,7 +70,8 @@ def check_rank(ctx, x: TensorV, n: int, name: str) -> bool:
     """True when batched; fails for ranks torch rejects."""
     r = len(x.shape)
     if r not in (n + 1, n + 2):
-        ctx.fail(codes.RANK, f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {name}, but got input of shape {fmt(x.shape)}")
+        ctx.fail(codes.RANK, f"{name} expects a {n + 1}D (unbatched) or {n + 2}D (batched) input, but {ctx.arg_text(0)} has"
+                             f" {r} dimensions: shape {fmt(x.shape)}")
     return r == n + 2
 
 
@@ -156,7 +157,7 @@ class _ConvNd(Layer):
         """A lazy layer takes in_channels from its first input (torch's initialize_parameters)."""
         if "in_channels" in m.state.get("inferred", {}):
             return
-        batched = check_rank(ctx, x, self.n, f"{m.short}")
+        batched = check_rank(ctx, x, self.n, m.label())
         c = x.shape[1] if batched else x.shape[0]
         g = arg_dim(m, "groups")
         if g is not None and (c % g).value not in (0, None):
@@ -168,7 +169,6 @@ class _ConvNd(Layer):
         x = tensor(input)
         if x.shape is None:
             return TensorV(None, x.dtype)
-        name = f"conv{self.n}d"
         if self.lazy:
             self.infer_in_channels(ctx, m, x)
         k, s, p, d, same = self.geometry(ctx, m)
@@ -188,7 +188,7 @@ class _ConvNd(Layer):
             if len(x.shape) in (self.n + 1, self.n + 2):
                 for i in range(self.n):
                     mode_pad_check(ctx, mode, x.shape[-self.n + i], p[i], right[i], m.label(), AXES[self.n][i], x.shape)
-        check_rank(ctx, x, self.n, name)
+        check_rank(ctx, x, self.n, m.label())
         cin = param_dim(m, "in_channels")
         c = x.shape[-self.n - 1]
         if cin is not None:

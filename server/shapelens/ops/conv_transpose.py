@@ -7,9 +7,9 @@ from __future__ import annotations
 from shapelens import findings as codes
 from shapelens.dims import Dim, eq, le, lt
 from shapelens.ops.common import arg_const, arg_dim, arg_value, fmt, tensor
-from shapelens.ops.conv import AXES, _tuple, check_bias, check_groups, check_positive, check_rank, infer, param_dim
+from shapelens.ops.conv import _tuple, check_bias, check_groups, check_positive, check_rank, infer, param_dim
 from shapelens.ops.registry import Layer, NotUnderstood, layer, op
-from shapelens.values import ModuleV, TensorV, as_const, as_dim, as_dims, as_seq, int_tuple
+from shapelens.values import ModuleV, TensorV, as_const, as_dim, as_seq, int_tuple
 
 
 def transpose_out(size: Dim, k: Dim, s: Dim, p: Dim, d: Dim, op_: Dim) -> Dim:
@@ -87,13 +87,13 @@ class _ConvTransposeNd(Layer):
         if isinstance(as_const(arg_value(m, "padding")), str):
             ctx.fail(codes.INVALID_ARG, f"{label}: a transposed convolution takes integer padding, not padding={as_const(arg_value(m, 'padding'))!r}")
         if self.lazy and "in_channels" not in m.state.get("inferred", {}):
-            batched = check_rank(ctx, x, n, m.short)
+            batched = check_rank(ctx, x, n, label)
             c0 = x.shape[1] if batched else x.shape[0]
             g0 = arg_dim(m, "groups")
             if g0 is not None and (c0 % g0).value not in (0, None):
                 ctx.fail(codes.INVALID_ARG, f"{label}: in_channels must be divisible by groups, but {ctx.arg_text(0)} has {c0} channels and groups={g0}")
             infer(m, "in_channels", c0)
-        check_rank(ctx, x, n, f"conv_transpose{n}d")
+        check_rank(ctx, x, n, label)
         k = _tuple(ctx, arg_value(m, "kernel_size"), n, "kernel_size")
         s = _tuple(ctx, arg_value(m, "stride"), n, "stride")
         p = _tuple(ctx, arg_value(m, "padding"), n, "padding")

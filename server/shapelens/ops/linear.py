@@ -4,11 +4,11 @@ F.bilinear."""
 from __future__ import annotations
 
 from shapelens import findings as codes
-from shapelens.dims import Dim, eq, prod
-from shapelens.ops.common import arg_const, arg_dim, arg_int, fmt, norm_dim, tensor
-from shapelens.ops.registry import Layer, layer, op
+from shapelens.dims import Dim, eq
+from shapelens.ops.common import arg_const, arg_dim, arg_int, fmt, tensor
 from shapelens.ops.conv import infer, param_dim
-from shapelens.values import MISSING, ModuleV, TensorV, Value, as_const, as_dim, as_int, as_seq
+from shapelens.ops.registry import Layer, layer, op
+from shapelens.values import MISSING, ModuleV, TensorV, as_const, as_dim, as_seq
 
 
 def _written(m: ModuleV, param: str) -> str:

@@ -9,7 +9,7 @@ from shapelens import findings as codes
 from shapelens.dims import Dim, eq, le, lt, prod
 from shapelens.ops.common import arg_value, fmt, tensor
 from shapelens.ops.registry import Layer, NotUnderstood, layer, op
-from shapelens.values import ModuleV, TensorV, as_const, as_dim, as_float, as_seq, int_tuple
+from shapelens.values import ModuleV, TensorV, as_const, as_dim, as_float, as_seq
 
 MODES = ("constant", "reflect", "replicate", "circular")
 

@@ -300,22 +300,17 @@ def adaptive_shape(ctx, x: TensorV, n: int, output_size: Value, name: str, avg: 
     if len(seq) != n:
         ctx.fail(codes.INVALID_ARG, f"{name}: output_size must have {n} elements, got {len(seq)}")
     r = len(x.shape)
-    # Average pooling to all-ones is a mean over the last dims: torch skips its other checks.
-    means = avg and all(as_const(v) == 1 for v in seq)
-    if means and n > 1:
-        if r < n:
-            ctx.fail(codes.RANK, f"{name}: {ctx.arg_text(0)} of shape {fmt(x.shape)} has fewer than {n} dimensions")
-        return TensorV(tuple(x.shape[:-n]) + (Dim.const(1),) * n, x.dtype)
-    if r not in (n + 1, n + 2):
-        ctx.fail(codes.RANK, f"{name}: expected a {n + 1}D or {n + 2}D input, but {ctx.arg_text(0)} has shape {fmt(x.shape)}")
-    if means:
-        return TensorV(tuple(x.shape[:-1]) + (Dim.const(1),), x.dtype)
+    if n > 1 and as_seq(output_size) is not None and r <= n:
+        # F.adaptive_*_pool2d/3d fill a sequence's None entries from the input's trailing sizes
+        ctx.fail(codes.RANK, f"{name}: input dimension should be at least {n + 1}, but {ctx.arg_text(0)} has shape {fmt(x.shape)}")
     outs = []
     for i, v in enumerate(seq):
         if v is None or (isinstance(v, Const) and v.value is None):
             if n == 1:
                 raise NotUnderstood("output_size None for 1-d adaptive pooling")
-            outs.append(x.shape[-n + i])
+            if r < n:
+                ctx.fail(codes.RANK, f"{name}: {ctx.arg_text(0)} of shape {fmt(x.shape)} has fewer than {n} dimensions")
+            outs.append(x.shape[r - n + i])  # None keeps the input's size
             continue
         dv = as_dim(v)
         if dv is None:
@@ -323,11 +318,17 @@ def adaptive_shape(ctx, x: TensorV, n: int, output_size: Value, name: str, avg: 
         if dv.value is not None and dv.value < 0:
             ctx.fail(codes.INVALID_ARG, f"{name}: elements of output_size must be greater than or equal to 0, got {as_const_list(seq)}")
         outs.append(dv)
-    first = r - n - 1 if r == n + 2 else 0
-    for i in range(first + 1 if r == n + 2 else 0, r):
-        if eq(x.shape[i], 0) is True:
-            ctx.fail(codes.SPATIAL, f"{name}: expected {ctx.arg_text(0)} to have non-zero size for non-batch dimensions, but it"
-                                    f" has shape {fmt(x.shape)}")
+    # Average pooling to all-ones is a mean over the last dims: torch skips its other checks.
+    means = avg and all(o.value == 1 for o in outs)
+    if means and n > 1:
+        if r < n:
+            ctx.fail(codes.RANK, f"{name}: {ctx.arg_text(0)} of shape {fmt(x.shape)} has fewer than {n} dimensions")
+        return TensorV(tuple(x.shape[:-n]) + (Dim.const(1),) * n, x.dtype)
+    if r not in (n + 1, n + 2):
+        ctx.fail(codes.RANK, f"{name}: expected a {n + 1}D or {n + 2}D input, but {ctx.arg_text(0)} has shape {fmt(x.shape)}")
+    if not means and any(eq(x.shape[i], 0) is True for i in range(1 if r == n + 2 else 0, r)):
+        ctx.fail(codes.SPATIAL, f"{name}: expected {ctx.arg_text(0)} to have non-zero size for non-batch dimensions, but it"
+                                f" has shape {fmt(x.shape)}")
     return TensorV(tuple(x.shape[:-n]) + tuple(outs), x.dtype)
 
 

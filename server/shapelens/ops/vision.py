@@ -4,7 +4,7 @@ PixelShuffle/PixelUnshuffle, ChannelShuffle."""
 from __future__ import annotations
 
 from shapelens import findings as codes
-from shapelens.dims import Dim, eq, floordiv, lt, prod
+from shapelens.dims import Dim, eq, floordiv, lt
 from shapelens.ops.common import arg_value, fmt, same, tensor
 from shapelens.ops.registry import Layer, NotUnderstood, layer, op
 from shapelens.values import ModuleV, TensorV, Value, as_const, as_dim, int_tuple
