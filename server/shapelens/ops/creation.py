@@ -178,12 +178,12 @@ def arange(ctx, *args, start=None, end=None, step=None, out=None, dtype=None, la
     if any(f is None for f in fs):
         return TensorV((ctx.unknown_dim("arange with symbolic float bounds"),), dt)
     a, b, s = (float(f) for f in fs)  # type: ignore[arg-type]
-    if dt in _INTS:  # an integral dtype truncates the bounds first
+    if (s > 0 and b < a) or (s < 0 and b > a):  # checked on the values as given
+        ctx.fail(codes.INVALID_ARG, f"arange({a}, {b}, {s}): {bad_sign}")
+    if dt in _INTS:  # an integral dtype truncates the bounds before sizing
         a, b, s = float(int(a)), float(int(b)), float(int(s))
     if s == 0:
         ctx.fail(codes.INVALID_ARG, "arange: step must be nonzero")
-    if (s > 0 and b < a) or (s < 0 and b > a):
-        ctx.fail(codes.INVALID_ARG, f"arange({a}, {b}, {s}): {bad_sign}")
     # torch: size = ceil((end - start) / step), computed in double.
     return TensorV((Dim.const(int(math.ceil((b - a) / s))),), dt)
 
