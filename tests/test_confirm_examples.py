@@ -5,7 +5,8 @@ Every file of examples/correct/ and examples/broken/ goes through what ``shapele
 
 - correct: no SL204 (torch and the engine disagree) and no SL120 (torch raised where the engine
   saw nothing); every concrete shape the engine reports for a (line, name) torch recorded is one
-  of torch's shapes there; each file the confirmation had an entry for confirms > 0 shapes.
+  of torch's shapes there, and hover marks it "✓ confirmed by torch"; each file the
+  confirmation had an entry for confirms > 0 shapes.
 - broken: each file ends up with an error, static or SL120.
 - Figures (printed, never asserted): worker cold start, per-model warm confirmation time,
   confirmed / torch-only / disagreeing (line, name) shapes.
@@ -13,6 +14,7 @@ Every file of examples/correct/ and examples/broken/ goes through what ``shapele
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from shapelens.check import analyze_paths
 from shapelens.confirm.client import ConfirmClient
 from shapelens.confirm.merge import confirm_results
 from shapelens.findings import Severity
+from shapelens.lsp.hover import hover_markdown
 from shapelens.values import TensorV
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -57,6 +60,7 @@ class FileRun:
     agree: list = field(default_factory=list)  # (line, name): engine's concrete shapes ⊆ torch's
     torch_only: list = field(default_factory=list)  # torch recorded it; the engine had no concrete shape
     disagree: list = field(default_factory=list)  # (line, name, ours, torch's)
+    hover_marked: list = field(default_factory=list)  # agreeing (line, name) whose hover says so
 
     def codes(self, *codes: str) -> list:
         return [f for f in self.findings if f.code in codes]
@@ -78,6 +82,17 @@ def compare(fa, confirmed: dict) -> tuple[list, list, list]:
             else:
                 disagree.append((line, name, concrete, theirs))
     return agree, torch_only, disagree
+
+
+def marked_in_hover(fa, pairs: list) -> list:
+    """The (line, name) pairs whose hover, over the name on that line, says "confirmed by torch"."""
+    out = []
+    for line, name in pairs:
+        m = re.search(rf"\b{re.escape(name)}\b", fa.parsed.lines[line - 1])
+        text = hover_markdown(fa, line, m.start()) if m else None
+        if text and "✓ confirmed by torch" in text.split("\n")[0]:
+            out.append((line, name))
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +118,7 @@ def runs():
                 run.confirmed = done[0] if done else None
                 if run.confirmed is not None:
                     run.agree, run.torch_only, run.disagree = compare(fa, run.confirmed)
+                    run.hover_marked = marked_in_hover(fa, run.agree)
                 per[run.name] = run
             out[group] = per
     finally:
@@ -126,6 +142,7 @@ def test_correct_example_agrees_with_torch(runs, name):
     if run.confirmed is not None:  # the file has a model the confirmation could build and feed
         assert run.confirmed["status"] == "ok", run.confirmed
         assert run.agree, f"{name}: torch confirmed none of the engine's shapes"
+        assert run.hover_marked == run.agree  # and hover says so for each of them
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=_known(n, KNOWN_UNSEEN)) for n in BROKEN])
@@ -143,6 +160,7 @@ def test_totals(runs):
     model_seconds = [e["seconds"] for r in confirmed_files for e in r.confirmed["entries"]]
     round_trips = [r.seconds / max(len(r.confirmed["entries"]), 1) for r in confirmed_files]
     agree = sum(len(r.agree) for r in correct.values())
+    marked = sum(len(r.hover_marked) for r in correct.values())
     torch_only = sum(len(r.torch_only) for r in correct.values())
     disagree = sum(len(r.disagree) for r in correct.values())
     sl204 = sum(len(r.codes("SL204")) for r in correct.values())
@@ -163,7 +181,7 @@ def test_totals(runs):
         f"per model in the worker median {statistics.median(model_seconds) * 1000:.0f} ms "
         f"(max {max(model_seconds) * 1000:.0f} ms, {slowest[1]}), round trip per model median "
         f"{statistics.median(round_trips) * 1000:.0f} ms (max {max(round_trips) * 1000:.0f} ms)\n"
-        f"correct ({len(correct)} files): {agree} (line, name) shapes confirmed, {torch_only} seen by torch "
+        f"correct ({len(correct)} files): {agree} (line, name) shapes confirmed ({marked} marked in hover), {torch_only} seen by torch "
         f"only, {disagree} disagreements, {sl204} SL204, SL120 on {sl120_correct or 'none'}; "
         f"not confirmable (no entry): {', '.join(skipped) or 'none'}\n"
         f"broken ({len(broken)} files): {broken_static} with a static error, "
