@@ -321,6 +321,7 @@ async def test_hanging_forward_is_killed_and_hover_keeps_answering(ls):
     await ls.ready(uri)
     (token,) = await until(lambda: confirm_tokens(ls, filename), 30, "the confirmation to start")
     began = time.monotonic()
+    assert ls.client.progress_reports[token][0].title == "Confirming shapes with torch…"
     hang_workers = worker_pids(ls.server_pid)
     assert hang_workers
     line, col = find(SPIN, "y = self.fc(x)")
