@@ -838,11 +838,19 @@ def flip(ctx, input, *dims):
     return TensorV(x.shape, x.dtype)
 
 
-@op("torch.fliplr", "torch.Tensor.fliplr", "torch.flipud", "torch.Tensor.flipud")
+@op("torch.fliplr", "torch.Tensor.fliplr")
 def fliplr(ctx, input):
     x = tensor(input)
+    if x.shape is not None and len(x.shape) < 2:
+        ctx.fail(codes.RANK, f"fliplr: Input must be >= 2-d: {ctx.arg_text(0)} has shape {fmt(x.shape)}")
+    return TensorV(x.shape, x.dtype)
+
+
+@op("torch.flipud", "torch.Tensor.flipud")
+def flipud(ctx, input):
+    x = tensor(input)
     if x.shape is not None and len(x.shape) < 1:
-        ctx.fail(codes.RANK, f"Input must be >= 1-d: {ctx.arg_text(0)} has shape {fmt(x.shape)}")
+        ctx.fail(codes.RANK, f"flipud: Input must be >= 1-d: {ctx.arg_text(0)} has shape {fmt(x.shape)}")
     return TensorV(x.shape, x.dtype)
 
 
@@ -859,6 +867,8 @@ def roll(ctx, input, shifts, dims=None):
     ds = _dim_list(dims)
     if len(sh) != len(ds):
         ctx.fail(codes.ARGUMENTS, f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(ds)}")
+    if not x.shape:
+        ctx.fail(codes.DIM_RANGE, f"roll: Dimension specified as {ds[0]} but tensor has no dimensions")
     for d in ds:
         norm_dim(ctx, d, len(x.shape))
     return TensorV(x.shape, x.dtype)
