@@ -35,8 +35,6 @@ BROKEN = sorted(p.name for p in (EXAMPLES / "broken").glob("*.py"))
 
 # False alarms of the confirmation pipeline itself (the engine is right on both files).
 KNOWN_FALSE_SL120 = {
-    "packed_lstm.py": "the worker fills integer inputs with torch.randint(0, 2): the `lengths` tensor holds "
-                      "zeros, which pack_padded_sequence rejects on CPU",
 }
 
 # Broken twins whose bug neither the engine nor the confirmation can see.

@@ -361,7 +361,9 @@ class Runner:
             elif dt == torch.bool:
                 out.append(torch.randint(0, 2, shape).bool())
             else:
-                out.append(torch.randint(0, 2, shape, dtype=dt))
+                # Ones: a valid index for any embedding of two or more rows, a valid class for
+                # two or more classes, and a valid non-zero length for packed sequences.
+                out.append(torch.ones(shape, dtype=dt))
         return out
 
     def run(self, namespace: dict, ctor: str, shapes: list[list[int]], dtypes: list[Any],
