@@ -313,3 +313,60 @@ for batch in loader:
     labels = batch["label"]
     w = batch["weight"]
 ''')
+
+
+def test_call_sites_in_other_files_of_the_workspace(tmp_path):
+    # model.py never calls its model; a training script and a test do. Opening model.py shows
+    # the shapes they feed it (the script's DataLoader batches, the test's tensor).
+    from tests.analysis.tracing import engine_facts, trace_run
+
+    files = {
+        "pyproject.toml": "",
+        "pkg/__init__.py": "",
+        "pkg/model.py": '''
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, hidden=8):
+        super().__init__()
+        self.a = nn.Linear(6, hidden)
+        self.b = nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        h = self.a(x)
+        out = self.b(h)
+        return out
+''',
+        "train.py": '''
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+from pkg.model import Net
+
+def main():
+    model = Net(hidden=12)
+    loader = DataLoader(TensorDataset(torch.randn(40, 6)), batch_size=20)
+    for (xb,) in loader:
+        logits = model(xb)
+
+if __name__ == "__main__":
+    main()
+''',
+        "tests/test_net.py": '''
+import torch
+from pkg.model import Net
+
+def test_forward():
+    y = Net(hidden=12)(torch.randn(20, 6))
+    assert y.shape == (20, 2)
+''',
+    }
+    write_files(tmp_path, files)
+    path = os.path.join(tmp_path, "pkg", "model.py")
+    fa = analyze(path, files["pkg/model.py"], all_files=True)
+    assert models(fa)["Net"] == ("call", "(20, 6) → (20, 2)")
+    assert not [f for f in fa.findings if f.severity == Severity.ERROR]
+    truth = trace_run(str(tmp_path), os.path.join(tmp_path, "train.py"))
+    got = engine_facts(fa, str(tmp_path))
+    for key, want in truth.items():
+        if key[0].endswith("model.py"):
+            assert {g for g in got[key]} == want, (key, got.get(key), want)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from shapelens.dims import Dim, eq, example_solution, fmt_shape
 from shapelens.findings import Finding, Severity, suppressed_codes
 from shapelens.ops.registry import Layer
 from shapelens.values import (
-    UNKNOWN, ClassV, FunctionV, ModuleV, ObjectV, Span, TensorV, TupleV, Value, is_module_value,
+    UNKNOWN, ClassV, Const, FunctionV, ModuleV, ObjectV, Span, TensorV, TupleV, Value, is_module_value,
 )
 
 
@@ -177,6 +178,7 @@ def analyze(path: str, source: str, project: Project | None = None, entries: lis
             for entry in entries or []:
                 run_entry(interp, pf, namespace, entry)
             if uncalled:
+                run_workspace_callers(interp, pf, namespace)
                 run_uncalled_models(interp, pf, namespace)
                 run_uncalled_functions(interp, pf, namespace)
         except (BudgetExhausted, RecursionError):
@@ -212,6 +214,35 @@ def run_entry(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value], 
     interp.call_module(model, tensors, {}, frame, node)
     if interp.rec.runs:
         interp.rec.runs[-1].entry = "entry"
+
+
+def run_workspace_callers(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value]) -> None:
+    """Models of this file nobody here calls, called by another file of the workspace (a
+    training script, a test): run that file's top level as `__main__` and its argument-less
+    functions that name the model, so the model sees the shapes it is really fed."""
+    project = interp.project
+    called = {r.class_name for r in interp.rec.runs if r.path == pf.path}
+    names = [n.name for n in pf.tree.body if isinstance(n, ast.ClassDef) and n.name not in called
+             and isinstance(namespace.get(n.name), ClassV) and namespace[n.name].is_module]
+    if not names or not project.roots:
+        return
+    project._namespaces.setdefault(pf.path, namespace)  # their imports of this file see these classes
+    files = project.caller_files(pf.path, names)
+    for i, f in enumerate(files):
+        other = project.parsed(f)
+        if other is None:
+            continue
+        ns: dict[str, Value] = {"__name__": Const("__main__")}
+        project._namespaces.setdefault(f, ns)
+        share = 2 * (len(files) - i) + 1
+        capped(interp, lambda: interp.exec_module(other, ns), share)
+        mention = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+        for node in other.tree.body:
+            fn = ns.get(node.name) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+            if isinstance(fn, FunctionV) and not fn.node.args.args and not fn.node.args.posonlyargs and \
+                    mention.search(other.segment(node)):
+                frame = Frame(dict(ns), ns, other, "<root>")
+                capped(interp, lambda: interp.call_function(fn, (), {}, frame, node), share)
 
 
 def run_uncalled_models(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value]) -> None:

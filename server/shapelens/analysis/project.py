@@ -9,7 +9,9 @@ libraries are never loaded: their names become `TorchRef`s that the rule registr
 from __future__ import annotations
 
 import os
+import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,13 @@ LIBRARY_ROOTS = {
 }
 
 MAX_FILE_BYTES = 2_000_000
+# Looking for call sites in other files: directories never searched, and how far to look.
+SKIP_DIRS = {"venv", "env", "node_modules", "__pycache__", "site-packages", "dist-packages", "build", "dist"}
+MAX_SCANNED_FILES = 5000
+MAX_CALLER_FILES = 8
+CALLER_SCAN_SECONDS = 30.0
+SCRIPT_PATH = re.compile(r"(^|/)(tests?|scripts?|examples?|notebooks?)/|(^|/)(test_[^/]*|[^/]*_test|train[^/]*|eval[^/]*|main|run[^/]*|demo[^/]*|example[^/]*|bench[^/]*)\.py$")
+MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]", re.M)
 
 
 def canonical(q: str) -> str:
@@ -226,6 +235,7 @@ class Project:
         return path in self.overlay or os.path.isfile(path)
 
     _jedi_cache: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    _py_files: tuple[float, list[str]] | None = None
 
     def _jedi_resolve(self, name: str, importer: str) -> str | None:
         """Ask jedi where an absolute import lives (site-packages, src layouts, path hooks)."""
@@ -278,6 +288,50 @@ class Project:
         if path in self._namespaces:
             return self._namespaces[path]
         return LazyNamespace(self, path)
+
+    # call sites elsewhere ----------------------------------------------------------------------
+    def python_files(self) -> list[str]:
+        """The workspace's .py files (environments, caches and build output left out), listed at
+        most every CALLER_SCAN_SECONDS."""
+        now = time.monotonic()
+        if self._py_files is not None and now - self._py_files[0] < CALLER_SCAN_SECONDS:
+            return self._py_files[1]
+        out: list[str] = []
+        for root in self.roots:
+            for d, dirs, files in os.walk(root):
+                dirs[:] = sorted(x for x in dirs if x not in SKIP_DIRS and not x.startswith("."))
+                out.extend(os.path.join(d, f) for f in sorted(files) if f.endswith(".py"))
+                if len(out) >= MAX_SCANNED_FILES:
+                    break
+        out += [p for p in self.overlay if p.endswith(".py") and p not in out and not p.startswith("<")]
+        self._py_files = (now, out)
+        return out
+
+    def caller_files(self, path: str, names: list[str], limit: int = MAX_CALLER_FILES) -> list[str]:
+        """Other files that import the module at `path`, mention one of `names` and look like
+        scripts (a `__main__` guard, or a test/train/eval/demo file, or under tests/, scripts/,
+        examples/): the calls that give its models real shapes. Library modules that merely
+        reuse a class are not run."""
+        base = os.path.basename(path)
+        stem = os.path.basename(os.path.dirname(path)) if base == "__init__.py" else base[:-3]
+        imports = re.compile(rf"^\s*(from\s+[\w.]*\b{re.escape(stem)}\s+import\b|import\s+[\w.]*\b{re.escape(stem)}\b)", re.M)
+        mention = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+        out = []
+        for f in self.python_files():
+            if os.path.abspath(f) == os.path.abspath(path):
+                continue
+            if not SCRIPT_PATH.search(os.path.relpath(f, os.path.dirname(path))) and not self._has_main_guard(f):
+                continue
+            text = self.read(f)
+            if text and imports.search(text) and mention.search(text):
+                out.append(f)
+                if len(out) >= limit:
+                    break
+        return out
+
+    def _has_main_guard(self, f: str) -> bool:
+        text = self.read(f) or ""
+        return "__main__" in text and MAIN_GUARD.search(text) is not None
 
     def forget_namespaces(self) -> None:
         self._namespaces.clear()
