@@ -38,8 +38,6 @@ NAMES = sorted(f for f in os.listdir(CORRECT) if f.endswith(".py"))
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("check", "dataloader_training.py"): "DataLoader batches are '?': the last batch (100 % 32 = 4) is not modelled",
     ("check", "dqn_atari.py"): "conv output keeps the channels-last strides of a permuted input; view() then fails",
-    ("check", "einops_vit_patches.py"): "einops.rearrange / einops.repeat have no rules",
-    ("check", "packed_lstm.py"): "pack_padded_sequence has no rule, so the LSTM input is unknown",
     ("check", "train_step_loss.py"): "CrossEntropyLoss class count vs the randint(0, 10) target range is not checked",
 }
 
