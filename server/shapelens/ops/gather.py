@@ -140,6 +140,8 @@ def _index_into(ctx, name: str, input, dim, index, source) -> TensorV:
                 ctx.fail(codes.INDEX, f"index_copy_(): When source is scalar, index should have one element (got {n})")
             return TensorV(x.shape, x.dtype)
         if not x.shape:
+            ctx.require_eq(n, s.shape[0], codes.INDEX, lambda: (
+                f"index_copy_(): Number of indices ({n}) should be equal to source.size(dim) ({s.shape[0]})"))
             return TensorV(x.shape, x.dtype)
     if not s.shape and not x.shape:
         if eq(n, 1) is False:
