@@ -184,6 +184,15 @@ class _ConvNd(Layer):
                 right = [t - t // 2 for t in total]
                 same = False
             else:
+                raw = int_tuple(arg_value(m, "padding"), self.n)
+                if raw is not None and len(raw) == 1 and self.n > 1:
+                    # F.pad gets the padding as written: one value pads only the last dim, and
+                    # 2 pad values on a non-constant mode need a 2D or 3D input.
+                    if len(x.shape) not in (2, 3):
+                        ctx.fail(codes.INVALID_ARG, f"{m.label()}: padding={as_const(arg_value(m, 'padding'))} with"
+                                                    f" padding_mode='{mode}' pads only the last dimension, which F.pad supports"
+                                                    f" for 2D or 3D inputs only, but {ctx.arg_text(0)} has shape {fmt(x.shape)}")
+                    p = [Dim.const(0)] * (self.n - 1) + [p[-1]]
                 right = list(p)
             if len(x.shape) in (self.n + 1, self.n + 2):
                 for i in range(self.n):
