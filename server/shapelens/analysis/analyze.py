@@ -262,6 +262,13 @@ def run_uncalled_models(interp: Interpreter, pf: ParsedFile, namespace: dict[str
         cls = namespace.get(node.name)
         if not isinstance(cls, ClassV) or not cls.is_module or (pf.path, cls.name) in called:
             continue
+        # A base class whose subclass ran was followed through the subclass, with the sizes
+        # the subclass gives it; a guessed run of the (often abstract) base would only blur that.
+        if any(
+            isinstance(sub, ClassV) and sub is not cls and cls in sub.mro() and (pf.path, sub.name) in called
+            for sub in namespace.values()
+        ):
+            continue
         if not isinstance(cls.lookup("forward"), FunctionV):
             continue
         capped(interp, lambda: run_symbolic_model(interp, pf, namespace, cls, node), 2)
