@@ -265,3 +265,49 @@ head = Head().eval()
 out = head(feat)
 still = getattr(getter, "fc", None)
 ''')
+
+
+def test_layer_subclasses_reading_their_own_settings(tmp_path):
+    # Weight-standardised conv (F.conv2d with the layer's own weight and settings) and a
+    # TF-style 'same' conv (stride read as a tuple, padding computed, then _conv_forward).
+    check_model(tmp_path, '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class WSConv2d(nn.Conv2d):
+    def __init__(self, *args, eps=1e-5, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.eps = eps
+
+    def forward(self, x):
+        w = self.weight
+        w = (w - w.mean(dim=(1, 2, 3), keepdim=True)) / (w.std(dim=(1, 2, 3), keepdim=True) + self.eps)
+        return F.conv2d(x, w, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class SameConv(nn.Conv2d):
+    def forward(self, x):
+        ih, iw = x.size()[-2:]
+        kh, kw = self.weight.size()[-2:]
+        pad_h = max((-(-ih // self.stride[0]) - 1) * self.stride[0] + (kh - 1) + 1 - ih, 0)
+        pad_w = max((-(-iw // self.stride[1]) - 1) * self.stride[1] + (kw - 1) + 1 - iw, 0)
+        x = F.pad(x, [pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2])
+        return self._conv_forward(x, self.weight, self.bias)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = WSConv2d(3, 8, 3, padding=1, bias=False)
+        self.b = SameConv(8, 4, 3, stride=2)
+        self.ln = nn.GroupNorm(2, 4)
+
+    def forward(self, x):
+        y = self.a(x)
+        z = self.b(y)
+        return self.ln(z)
+
+
+out = Net()(torch.randn(2, 3, 15, 15))
+''')

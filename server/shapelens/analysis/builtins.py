@@ -727,6 +727,14 @@ def module_method(interp: "Interpreter", m: Value, name: str, args: tuple[Value,
         return module_method(interp, layer, name, args, kwargs, frame, node)
     if name in MODULE_FLUENT:
         return m
+    if name == "_conv_forward" and isinstance(m, ModuleV) and len(args) == 3 and m.kind.rsplit(".", 1)[-1] in (
+            "Conv1d", "Conv2d", "Conv3d"):
+        # Conv's own helper, used by subclasses' forward: the functional conv with the layer's settings.
+        from shapelens.analysis.interpreter import module_attr
+
+        n = m.kind[-2]
+        settings = tuple(module_attr(interp, m, a) for a in ("stride", "padding", "dilation", "groups"))
+        return interp.call_torch(f"torch.nn.functional.conv{n}d", tuple(args) + settings, {}, frame, node, [])
     if name == "forward":
         if isinstance(m, ModuleV):
             return interp.call_module(m, args, kwargs, frame, node)

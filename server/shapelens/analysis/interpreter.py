@@ -1871,6 +1871,17 @@ def tensor_attr(interp: Interpreter, t: TensorV, name: str, frame: Frame, node: 
     return MethodRef(t, name)
 
 
+CONV_TUPLE_ATTRS = ("kernel_size", "stride", "padding", "dilation", "output_padding")
+
+
+def conv_rank(kind: str) -> int:
+    """2 for torch.nn.Conv2d / ConvTranspose2d (and the lazy ones), 0 for anything else."""
+    short = kind.rsplit(".", 1)[-1].replace("Lazy", "")
+    if short in ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"):
+        return int(short[-2])
+    return 0
+
+
 def module_attr(interp: Interpreter, m: ModuleV, name: str) -> Value:
     attrs = m.state.get("attrs", {})
     if name in attrs:
@@ -1891,6 +1902,9 @@ def module_attr(interp: Interpreter, m: ModuleV, name: str) -> Value:
         if params is not None and name in ("weight", "bias"):
             return NONE  # registered as None (bias=False, affine=False)
     if name in m.args:
+        n = conv_rank(m.kind)
+        if n and name in CONV_TUPLE_ATTRS and as_dim(m.args[name]) is not None:
+            return TupleV((m.args[name],) * n)  # torch keeps these as tuples: conv.stride == (2, 2)
         return m.args[name]
     if isinstance(rule, Layer):
         alias = getattr(rule, "attr_aliases", {}).get(name)
