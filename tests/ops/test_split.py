@@ -71,3 +71,11 @@ def test_symbolic_split_and_chunk():
     check_symbolic("h = torch.cat([x, x, x], 1)\nq, k, v = h.split(x.shape[1], dim=1)\ny = k", sym, {"B": 2, "H": 5})
     check_symbolic("a, b = x.split([1, x.shape[1] - 1], 1)\ny = b", inputs, {"B": 2, "H": 5})
     check_symbolic("a, b, c = x.unbind(0)\ny = c", {"x": ((3, "H"), "float32")}, {"H": 4})
+
+
+@given(st.integers(0, 2), st.integers(1, 4), st.sampled_from(["split", "chunk", "unbind"]),
+       st.sampled_from(["(-1,)", "(2, -1)", "(-1, 6)", "(2, 2, -1)"]))
+def test_view_of_a_part_matches_torch(dim, n, how, new_shape):
+    """Parts are narrow()s of the input: view() on them succeeds or fails as torch decides."""
+    part = {"split": f"x.split({n}, dim={dim})[0]", "chunk": f"x.chunk({n}, dim={dim})[0]", "unbind": f"x.unbind({dim})[0]"}[how]
+    check(f"y = {part}.view{new_shape}", {"x": ((2, 4, 6), "float32")})

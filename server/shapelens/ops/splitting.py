@@ -9,15 +9,18 @@ from shapelens import findings as codes
 from shapelens.dims import Dim, dsum, eq
 from shapelens.ops.common import fmt, norm_dim, tensor
 from shapelens.ops.registry import NotUnderstood, op
+from shapelens.ops.reshape import laid_out, strides_of
 from shapelens.values import IntV, TensorV, TupleV, Value, as_dim, as_int, as_seq
 
 
 def _parts(x: TensorV, d: int, sizes: list[Dim]) -> TupleV:
+    # Each part is a narrow() of x: same strides, so a later view() is judged exactly.
+    st = strides_of(x)
     out = []
     for s in sizes:
         shape = list(x.shape)  # type: ignore[arg-type]
         shape[d] = s
-        out.append(TensorV(tuple(shape), x.dtype, contiguous=x.contiguous and d == 0))
+        out.append(laid_out(tuple(shape), x.dtype, st, x.contiguous and d == 0))
     return TupleV(tuple(out))
 
 
@@ -120,7 +123,9 @@ def unbind(ctx, input, dim=0):
     if n is None:
         raise NotUnderstood("unbind of a symbolic size gives an unknown number of tensors")
     rest = tuple(s for i, s in enumerate(x.shape) if i != d)  # type: ignore[arg-type]
-    return TupleV(tuple(TensorV(rest, x.dtype, contiguous=x.contiguous and d == 0) for _ in range(n)))
+    st = strides_of(x)
+    rest_strides = None if st is None else tuple(v for i, v in enumerate(st) if i != d)
+    return TupleV(tuple(laid_out(rest, x.dtype, rest_strides, x.contiguous and d == 0) for _ in range(n)))
 
 
 def _slice_len(n: Dim, a: Dim | None, b: Dim | None) -> Dim:
