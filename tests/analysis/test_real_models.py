@@ -189,9 +189,122 @@ logits, flat, pooled, extra = outs
 '''
 
 
+BERT = '''import math
+from dataclasses import dataclass
+from typing import Optional, Tuple
+import torch
+import torch.nn as nn
+
+
+class Config:
+    def __init__(self, vocab_size=30, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                 intermediate_size=64, max_position_embeddings=16, **kwargs):
+        self.vocab_size = vocab_size
+        self.hidden_size = hidden_size
+        self.num_hidden_layers = num_hidden_layers
+        self.num_attention_heads = num_attention_heads
+        self.intermediate_size = intermediate_size
+        self.max_position_embeddings = max_position_embeddings
+        for key, value in kwargs.items():
+            setattr(self, key, value)
+
+
+@dataclass
+class Output:
+    logits: torch.Tensor
+    hidden_states: Optional[Tuple[torch.Tensor, ...]] = None
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.num_attention_heads = config.num_attention_heads
+        self.attention_head_size = int(config.hidden_size / config.num_attention_heads)
+        self.all_head_size = self.num_attention_heads * self.attention_head_size
+        self.query = nn.Linear(config.hidden_size, self.all_head_size)
+        self.key = nn.Linear(config.hidden_size, self.all_head_size)
+        self.value = nn.Linear(config.hidden_size, self.all_head_size)
+
+    def transpose_for_scores(self, x):
+        new_x_shape = x.size()[:-1] + (self.num_attention_heads, self.attention_head_size)
+        x = x.view(new_x_shape)
+        return x.permute(0, 2, 1, 3)
+
+    def forward(self, hidden_states, attention_mask=None):
+        query_layer = self.transpose_for_scores(self.query(hidden_states))
+        key_layer = self.transpose_for_scores(self.key(hidden_states))
+        value_layer = self.transpose_for_scores(self.value(hidden_states))
+        scores = torch.matmul(query_layer, key_layer.transpose(-1, -2))
+        scores = scores / math.sqrt(self.attention_head_size)
+        if attention_mask is not None:
+            scores = scores + attention_mask
+        probs = nn.functional.softmax(scores, dim=-1)
+        context = torch.matmul(probs, value_layer)
+        context = context.permute(0, 2, 1, 3).contiguous()
+        new_shape = context.size()[:-2] + (self.all_head_size,)
+        context = context.view(*new_shape)
+        return (context, probs)
+
+
+class Layer(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.attention = SelfAttention(config)
+        self.intermediate = nn.Linear(config.hidden_size, config.intermediate_size)
+        self.output = nn.Linear(config.intermediate_size, config.hidden_size)
+        self.norm = nn.LayerNorm(config.hidden_size, eps=getattr(config, "layer_norm_eps", 1e-12))
+
+    def forward(self, hidden_states, attention_mask=None):
+        attn_out, _ = self.attention(hidden_states, attention_mask)
+        inter = nn.functional.gelu(self.intermediate(attn_out))
+        return self.norm(self.output(inter) + hidden_states)
+
+
+class Model(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size)
+        self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
+        self.layer = nn.ModuleList([Layer(config) for _ in range(config.num_hidden_layers)])
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+
+    def forward(self, input_ids, attention_mask=None, output_hidden_states=False):
+        batch_size, seq_length = input_ids.shape
+        position_ids = torch.arange(seq_length, dtype=torch.long).unsqueeze(0).expand_as(input_ids)
+        hidden = self.word_embeddings(input_ids) + self.position_embeddings(position_ids)
+        if attention_mask is None:
+            attention_mask = torch.ones(batch_size, seq_length)
+        extended = attention_mask[:, None, None, :]
+        extended = (1.0 - extended) * -10000.0
+        all_hidden_states = () if output_hidden_states else None
+        for i, layer_module in enumerate(self.layer):
+            if output_hidden_states:
+                all_hidden_states = all_hidden_states + (hidden,)
+            hidden = layer_module(hidden, extended)
+        pooled = hidden[:, 0]
+        logits = self.classifier(pooled)
+        return Output(logits=logits, hidden_states=all_hidden_states)
+
+
+config = Config(num_labels=3, layer_norm_eps=1e-5)
+model = Model(config)
+out = model(torch.randint(0, 30, (2, 7)), output_hidden_states=True)
+logits = out.logits
+states = out.hidden_states
+last = states[-1]
+'''
+
+
 def test_mingpt_style_transformer(tmp_path):
     check_model(tmp_path, GPT)
 
 
 def test_unet_with_skips_einops_and_closures(tmp_path):
     check_model(tmp_path, UNET)
+
+
+def test_bert_style_encoder_with_config_class_and_output_dataclass(tmp_path):
+    # A config whose extra fields come through setattr(**kwargs), getattr fallbacks, size tuples
+    # built with +, view(*shape), masks broadcast with None indexing, a dataclass output.
+    check_model(tmp_path, BERT)
