@@ -237,7 +237,7 @@ class Interpreter:
             lhs, rhs = l2, r2
         diff = lhs - rhs
         syms = diff.symbols()
-        if len(syms) == 1 and len(diff.terms) == 2 and all(len(m) <= 1 for m, _ in diff.terms):
+        if len(syms) == 1 and len(diff.terms) == 2 and diff.constant_term and all(len(m) <= 1 for m, _ in diff.terms):
             (mono, c), = [(m, c) for m, c in diff.terms if m]
             if len(mono) == 1 and mono[0][1] == 1 and type(mono[0][0]).__name__ == "Sym":
                 k = -diff.constant_term
