@@ -192,17 +192,26 @@ def einops_shape(ctx, x: TensorV, pattern: str, kind: str, lengths: dict[str, Va
     return TensorV(tuple(out), x.dtype)
 
 
+def _reduces_something(pattern: str) -> bool:
+    lt, _, rt = pattern.partition("->")
+    left, right = parse_side(lt), parse_side(rt)
+    anon = any(isinstance(a, int) for e in left.elems for a in _members(e))
+    return bool(set(left.names) - set(right.names)) or anon or (left.has_ellipsis and not right.has_ellipsis)
+
+
 def _run(ctx, kind: str, tensor_: Value, pattern: Value, lengths: dict[str, Value], reduction: Value | None = None) -> TensorV:
     x = tensor(tensor_)
     if not (isinstance(pattern, Const) and isinstance(pattern.value, str)):
         raise NotUnderstood("the pattern is not a known string")
-    if kind == "reduce" and isinstance(reduction, Const) and reduction.value == "mean" and x.dtype is not None \
-            and not x.is_float:
-        ctx.fail(codes.DTYPE, f"einops.reduce with 'mean' needs a floating point tensor, but {ctx.arg_text(0)} is {x.dtype}")
     try:
-        return einops_shape(ctx, x, pattern.value, kind, lengths)
+        out = einops_shape(ctx, x, pattern.value, kind, lengths)
     except PatternError as e:
         ctx.fail(codes.RESHAPE, f"einops.{kind}('{pattern.value}') on {ctx.arg_text(0)} of shape {fmt(x.shape)}: {e}")
+    # einops calls torch's mean only when some axis is reduced; torch's mean rejects integers.
+    if kind == "reduce" and isinstance(reduction, Const) and reduction.value == "mean" and x.dtype is not None \
+            and not x.is_float and _reduces_something(pattern.value):
+        ctx.fail(codes.DTYPE, f"einops.reduce with 'mean' needs a floating point tensor, but {ctx.arg_text(0)} is {x.dtype}")
+    return out
 
 
 @op("einops.rearrange")
