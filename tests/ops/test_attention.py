@@ -143,3 +143,34 @@ def test_sdpa_symbolic():
                    {"q": (("B", 8, "L", 16), "float32"), "k": (("B", 8, "S", 16), "float32"),
                     "v": (("B", 8, "S", 32), "float32")})
     assert not e.errors and e.shapes == ("B", 8, "L", 32)
+
+
+@st.composite
+def mha_forward_case(draw):
+    H = draw(st.integers(1, 3))
+    E = H * draw(st.integers(1, 3))
+    L, S, N = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    q = (L, N, _off(draw, E))
+    k = (S, _off(draw, N), E)
+    inputs = {"q": (q, "float32"), "k": (k, "float32"), "v": (k, "float32"), "w": ((3 * E, E), "float32"),
+              "b": ((3 * E,), "float32"), "ow": ((E, E), "float32"), "ob": ((E,), "float32")}
+    bias_kv = draw(st.booleans())
+    if bias_kv:
+        inputs["bk"] = ((1, 1, E), "float32")
+        inputs["bv"] = ((1, 1, E), "float32")
+    kv = "bk, bv" if bias_kv else "None, None"
+    zero = draw(st.booleans())
+    opts = f"need_weights={draw(st.booleans())}, average_attn_weights={draw(st.booleans())}"
+    return (f"y = F.multi_head_attention_forward(q, k, v, {E}, {H}, w, b, {kv}, {zero}, 0.0, ow, ob, {opts})",
+            inputs)
+
+
+@given(mha_forward_case())
+def test_multi_head_attention_forward_matches_torch(case):
+    check(*case)
+
+
+def test_multihead_attention_symbolic_batch():
+    e = run_engine("y = nn.MultiheadAttention(16, 4, batch_first=True)(q, k, k, average_attn_weights=False)",
+                   {"q": (("B", "L", 16), "float32"), "k": (("B", "S", 16), "float32")})
+    assert not e.errors and e.shapes == (("B", "L", 16), ("B", 4, "L", "S"))

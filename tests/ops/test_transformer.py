@@ -149,3 +149,9 @@ def test_parameters_match_torch(ctor):
     e = run_engine(f"m = {ctor}", {}, result="m")
     got = e.value.rule.params(e.value)
     assert {n: tuple(d.value for d in s) for n, s in got.items()} == want
+
+
+@given(st.integers(1, 5), st.integers(1, 5))
+def test_causal_mask_from_generate_square_subsequent_mask(L, sz):
+    code = f"m = nn.TransformerEncoderLayer(8, 2)\nmask = nn.Transformer.generate_square_subsequent_mask({sz})\ny = m(x, src_mask=mask)"
+    check(code, {"x": ((L, 2, 8), "float32")})

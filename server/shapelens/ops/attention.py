@@ -216,7 +216,7 @@ def multi_head_attention_forward(ctx, query, key, value, embed_dim_to_check, num
     vd = vw.shape[1] if sep and vw is not None and vw.shape is not None and len(vw.shape) == 2 else None
     Ed = Dim.const(E) if E is not None else None
     s = MHASpec("multi_head_attention_forward", Ed, as_dim_or_none(num_heads), kd, vd, not sep,
-                bias_k is not None, bool(const_value(add_zero_attn, False)), False)
+                isinstance(bias_k, TensorV), bool(const_value(add_zero_attn, False)), False)
     return mha(ctx, s, query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights, is_causal)
 
 

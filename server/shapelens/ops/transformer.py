@@ -9,8 +9,8 @@ from shapelens import findings as codes
 from shapelens.dims import Dim
 from shapelens.ops.attention import MHASpec, mha
 from shapelens.ops.common import arg_const, arg_dim, fmt, tensor
-from shapelens.ops.registry import Layer, NotUnderstood, layer
-from shapelens.values import FALSE, TRUE, Const, ModuleV, TensorV, Value, as_int
+from shapelens.ops.registry import Layer, NotUnderstood, layer, op
+from shapelens.values import FALSE, TRUE, Const, ModuleV, TensorV, TorchRef, Value, as_dim, as_int
 
 
 def _check_ctor(ctx, d_model, nhead, activation) -> None:
@@ -264,3 +264,13 @@ class Transformer(Layer):
     def describe(self, m: ModuleV) -> str:
         return (f"Transformer(d_model {arg_dim(m, 'd_model')}, heads {arg_dim(m, 'nhead')},"
                 f" {as_int(m.args.get('num_encoder_layers'))}+{as_int(m.args.get('num_decoder_layers'))} layers)")
+
+
+@op("torch.nn.Transformer.generate_square_subsequent_mask")
+def generate_square_subsequent_mask(ctx, sz, device=None, dtype=None):
+    """The (sz, sz) causal mask (-inf above the diagonal)."""
+    d = as_dim(sz)
+    if d is None:
+        raise NotUnderstood("sz is not a known integer")
+    dt = dtype.qualname.split(".", 1)[1] if isinstance(dtype, TorchRef) and dtype.qualname.startswith("torch.") else "float32"
+    return TensorV((d, d), dt)
