@@ -370,3 +370,38 @@ def test_forward():
     for key, want in truth.items():
         if key[0].endswith("model.py"):
             assert {g for g in got[key]} == want, (key, got.get(key), want)
+
+
+def test_guessed_ranks_and_dtypes_never_make_errors(tmp_path):
+    # No call site: `b, t = idx.size()` fixes the rank but not the dtype (the Embedding says
+    # int64); a Linear first layer suggests (B, D) but the block needs (B, T, D): the guess is
+    # retried one rank higher instead of reporting a failure torch would not have.
+    fa = analyze(os.path.join(tmp_path, "blocks.py"), '''
+import torch
+import torch.nn as nn
+
+class Tok(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(100, 16)
+
+    def forward(self, idx):
+        b, t = idx.size()
+        pos = torch.arange(t)
+        return self.emb(idx) + pos.unsqueeze(-1)
+
+class Heads(nn.Module):
+    def __init__(self, dim=16, heads=4):
+        super().__init__()
+        self.q = nn.Linear(dim, dim)
+        self.heads = heads
+
+    def forward(self, x):
+        q = self.q(x)
+        q = q.view(q.size()[:-1] + (self.heads, -1)).permute(0, 2, 1, 3)
+        return q
+''')
+    assert not [f for f in fa.findings if f.severity == Severity.ERROR], fa.findings
+    sigs = models(fa)
+    assert sigs["Tok"] == ("symbolic", "(B, T) → (B, T, 16)")
+    assert sigs["Heads"] == ("symbolic", "(B, S, 16) → (B, 4, S, 4)")

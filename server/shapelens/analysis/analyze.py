@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from shapelens import findings as codes
-from shapelens.analysis.entries import forward_specs, make_tensor
+from shapelens.analysis.entries import InputSpec, forward_specs, make_tensor
 from shapelens.analysis.interpreter import BudgetExhausted, Frame, Interpreter
 from shapelens.analysis.project import Project
 from shapelens.analysis.recorder import CallFact, Constraint, ModelRun, Recorder
@@ -293,13 +293,47 @@ SUB_RUN_BUDGET = 100_000
 
 
 def run_symbolic_model(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value], cls: ClassV, node: ast.ClassDef) -> None:
-    """One class nobody called: built with its defaults, fed what its signature says."""
+    """One class nobody called: built with its defaults, fed what its signature says.
+
+    When an input's rank is only a guess (its first layer, a Linear or an Embedding, takes any
+    rank), a failure may belong to the guess: the run is tried again one rank higher, and only
+    a failure both ranks share is an error."""
+    spec_probe = build_symbolic_model(interp, pf, namespace, cls, node)
+    if spec_probe is None:
+        return
+    _, _, specs = spec_probe
+    if not any(s.guessed_rank for s in specs.values()):
+        run_symbolic_once(interp, pf, namespace, cls, node, spec_probe, 0, False)
+        return
+    snap = snapshot(interp)
+    if run_symbolic_once(interp, pf, namespace, cls, node, spec_probe, 0, True):
+        return
+    restore(interp, snap)
+    if run_symbolic_once(interp, pf, namespace, cls, node, build_symbolic_model(interp, pf, namespace, cls, node), 1, True):
+        return
+    restore(interp, snap)  # both ranks fail the same way: that is not the guess
+    run_symbolic_once(interp, pf, namespace, cls, node, build_symbolic_model(interp, pf, namespace, cls, node), 0, False)
+
+
+def build_symbolic_model(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value], cls: ClassV, node: ast.ClassDef):
     frame = Frame(dict(namespace), namespace, pf, f"<symbolic {cls.name}>")
     obj = interp.instantiate(cls, (), {}, frame, node)
     if not isinstance(obj, ObjectV):
-        return
+        return None
     obj.def_span, obj.def_path = pf.span(node), pf.path
     params, specs = forward_specs(interp, obj, pf.lines)
+    if not params:
+        return None
+    return obj, params, specs
+
+
+def run_symbolic_once(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value], cls: ClassV, node: ast.ClassDef,
+                      built, extra_rank: int, guessing: bool) -> bool:
+    """Run the built model once; False when it failed somewhere only the guessed rank explains."""
+    if built is None:
+        return True
+    obj, params, specs = built
+    frame = Frame(dict(namespace), namespace, pf, f"<symbolic {cls.name}>")
     symbols: dict[str, Dim] = {}
     args = []
     entry_kind = "symbolic"
@@ -310,18 +344,40 @@ def run_symbolic_model(interp: Interpreter, pf: ParsedFile, namespace: dict[str,
             continue
         if spec.source in ("annotation", "comment", "docstring"):
             entry_kind = spec.source
+        if extra_rank and spec.guessed_rank and spec.shape:
+            spec = InputSpec(spec.shape[:1] + ("S",) + spec.shape[1:], spec.dtype, spec.source, True)
         args.append(make_tensor(interp, spec, symbols))
-    if not params:
-        return
     fwd = cls.lookup("forward")
     # Optional forward parameters keep their defaults (`mask=None`).
     n_required = len(params) - len(fwd.node.args.defaults) if isinstance(fwd, FunctionV) else len(params)
     args = args[: max(n_required, sum(1 for p in params if p in specs))]
-    interp.call_module(obj, tuple(args), {}, frame, node)
+    before = set(interp.rec.findings)
+    interp.guessing = guessing
+    try:
+        interp.call_module(obj, tuple(args), {}, frame, node)
+    finally:
+        interp.guessing = False
     for r in reversed(interp.rec.runs):
         if r.module is obj:
             r.entry = entry_kind
             break
+    return not any(interp.rec.findings[k].data.get("guessed_input") for k in set(interp.rec.findings) - before)
+
+
+def snapshot(interp: Interpreter) -> tuple:
+    rec = interp.rec
+    return ({k: {n: list(v) for n, v in d.items()} for k, d in rec.assigns.items()},
+            {k: list(v) for k, v in rec.calls.items()}, dict(rec.findings), list(rec.constraints), list(rec.runs),
+            set(rec.unknown_names), dict(interp.solved), dict(interp.symbols))
+
+
+def restore(interp: Interpreter, snap: tuple) -> None:
+    """Back to `snap` (copied again, so the snapshot can be restored more than once)."""
+    rec = interp.rec
+    rec.assigns = {k: {n: list(v) for n, v in d.items()} for k, d in snap[0].items()}
+    rec.calls = {k: list(v) for k, v in snap[1].items()}
+    rec.findings, rec.constraints, rec.runs, rec.unknown_names = dict(snap[2]), list(snap[3]), list(snap[4]), set(snap[5])
+    interp.solved, interp.symbols = dict(snap[6]), dict(snap[7])
 
 
 def run_uncalled_functions(interp: Interpreter, pf: ParsedFile, namespace: dict[str, Value]) -> None:

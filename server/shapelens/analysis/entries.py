@@ -39,6 +39,13 @@ class InputSpec:
     shape: tuple[str | int, ...] | None  # None: rank unknown
     dtype: str | None = "float32"
     source: str = "symbolic"  # annotation | comment | docstring | usage | symbolic
+    guessed_rank: bool = False  # from a layer that takes any rank (Linear: (B, D) is only a guess)
+
+
+# Layers whose input may have any number of leading dims: the template's rank is a guess.
+RANK_FREE_LAYERS = frozenset("torch.nn." + n for n in (
+    "Linear LazyLinear Bilinear Identity Embedding EmbeddingBag LayerNorm RMSNorm Dropout GELU ReLU SiLU Tanh "
+    "Sigmoid Softmax LogSoftmax LeakyReLU ELU Mish Hardswish Hardsigmoid GLU MultiheadAttention").split())
 
 
 def parse_dim_list(text: str) -> tuple[str | int, ...] | None:
@@ -149,7 +156,9 @@ def from_docstring(cls_node: ast.ClassDef | None, fn: ast.FunctionDef, params: l
 
 def from_usage(interp, obj: ObjectV, fn: ast.FunctionDef, param: str, depth: int = 0) -> InputSpec | None:
     """Invent an input from how forward uses `param`: unpacked `.shape` names, or the first
-    layer it is passed to (Conv2d(3, ...) → (B, 3, H, W))."""
+    layer it is passed to (Conv2d(3, ...) → (B, 3, H, W)). Unpacked names fix the rank; the
+    layer, when there is one, the dtype (an Embedding's indices are int64), else it stays unknown."""
+    unpacked: tuple[str, ...] | None = None
     for node in ast.walk(fn):
         # b, c, h, w = x.shape / x.size()
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple):
@@ -163,7 +172,15 @@ def from_usage(interp, obj: ObjectV, fn: ast.FunctionDef, param: str, depth: int
                         names.append(e.id.upper() if e.id != "_" else "D")
                     else:
                         return None
-                return InputSpec(tuple(names), "float32", "usage")
+                unpacked = tuple(names)
+                break
+    layer_spec = first_layer_spec(interp, obj, fn, param, depth)
+    if unpacked is not None:
+        return InputSpec(unpacked, layer_spec.dtype if layer_spec is not None else None, "usage")
+    return layer_spec
+
+
+def first_layer_spec(interp, obj: ObjectV, fn: ast.FunctionDef, param: str, depth: int) -> InputSpec | None:
     for stmt in fn.body:
         for node in ast.walk(stmt):
             if not isinstance(node, ast.Call) or not node.args:
@@ -246,7 +263,8 @@ def template_of(interp, m: Value | None, depth: int = 0) -> InputSpec | None:
                     dims.append(d.value)
                 else:
                     dims.append(d)
-            return InputSpec(tuple(dims), getattr(rule, "input_dtype", "float32"), "usage")
+            return InputSpec(tuple(dims), getattr(rule, "input_dtype", "float32"), "usage",
+                             guessed_rank=m.kind in RANK_FREE_LAYERS)
         return None
     if isinstance(m, ObjectV):
         fwd = m.cls.lookup("forward")

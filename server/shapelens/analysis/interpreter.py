@@ -177,6 +177,7 @@ class Interpreter:
         self.symbols: dict[str, int] = {}
         self.solved: dict[str, Dim] = {}
         self.main_path: str | None = None
+        self.guessing = False  # running a model on an input whose rank ShapeLens guessed
 
     # ------------------------------------------------------------------------------------------
     # reporting
@@ -214,8 +215,14 @@ class Interpreter:
             message = f"{message} (in {path.rsplit('/', 1)[-1]}:{span.line})"
             path, span = outer
             fixes = []
+        severity = severity or code.severity
+        if self.guessing and severity == Severity.ERROR:
+            # Not proven: torch might accept the real input. Said, but not as an error.
+            severity = Severity.WARNING
+            message += " (with an input shape ShapeLens guessed; give forward's input a shape to check it)"
+            data = {**(data or {}), "guessed_input": True}
         self.rec.finding(
-            Finding(code.code, message, path, span, severity or code.severity, related, list(fixes or []), data=dict(data or {}))
+            Finding(code.code, message, path, span, severity, related, list(fixes or []), data=dict(data or {}))
         )
 
     def describe_module(self, m: Value) -> str:
