@@ -21,6 +21,11 @@ def param_dim(m: ModuleV, name: str) -> Dim | None:
     return arg_dim(m, name)
 
 
+def shown(d: Dim | None) -> str:
+    """A size for descriptions: `?` until known (a lazy layer before its first call)."""
+    return "?" if d is None else str(d)
+
+
 def infer(m: ModuleV, name: str, value: Dim) -> None:
     m.state.setdefault("inferred", {})[name] = value
 
@@ -220,7 +225,7 @@ class _ConvNd(Layer):
 
     def describe(self, m: ModuleV) -> str:
         k = as_const(arg_value(m, "kernel_size"))
-        return f"{m.short}({param_dim(m, 'in_channels')} → {arg_dim(m, 'out_channels')}, kernel {k})"
+        return f"{m.short}({shown(param_dim(m, 'in_channels'))} → {shown(arg_dim(m, 'out_channels'))}, kernel {k})"
 
     def input_template(self, m: ModuleV):
         cin = param_dim(m, "in_channels")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from shapelens import findings as codes
 from shapelens.dims import Dim, eq, le, lt
 from shapelens.ops.common import arg_const, arg_dim, arg_value, fmt, tensor
-from shapelens.ops.conv import _tuple, check_bias, check_groups, check_positive, check_rank, infer, param_dim
+from shapelens.ops.conv import _tuple, check_bias, check_groups, check_positive, check_rank, infer, param_dim, shown
 from shapelens.ops.registry import Layer, NotUnderstood, layer, op
 from shapelens.values import ModuleV, TensorV, as_const, as_dim, as_seq, int_tuple
 
@@ -133,7 +133,7 @@ class _ConvTransposeNd(Layer):
 
     def describe(self, m: ModuleV) -> str:
         k = as_const(arg_value(m, "kernel_size"))
-        return f"{m.short}({param_dim(m, 'in_channels')} → {arg_dim(m, 'out_channels')}, kernel {k})"
+        return f"{m.short}({shown(param_dim(m, 'in_channels'))} → {shown(arg_dim(m, 'out_channels'))}, kernel {k})"
 
     def input_template(self, m: ModuleV):
         cin = param_dim(m, "in_channels")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from shapelens import findings as codes
 from shapelens.dims import Dim, eq
 from shapelens.ops.common import arg_const, arg_dim, arg_int, fmt, tensor
-from shapelens.ops.conv import infer, param_dim
+from shapelens.ops.conv import infer, param_dim, shown
 from shapelens.ops.registry import Layer, layer, op
 from shapelens.values import MISSING, ModuleV, TensorV, as_const, as_dim, as_seq
 
@@ -141,7 +141,7 @@ class LazyLinear(Linear):
         return out
 
     def describe(self, m: ModuleV) -> str:
-        return f"LazyLinear({param_dim(m, 'in_features')} → {arg_dim(m, 'out_features')})"
+        return f"LazyLinear({shown(param_dim(m, 'in_features'))} → {shown(arg_dim(m, 'out_features'))})"
 
 
 def bilinear_shape(ctx, x1: TensorV, x2: TensorV, in1: Dim | None, in2: Dim | None, out: Dim | None, label: str) -> TensorV:

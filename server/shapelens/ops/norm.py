@@ -8,7 +8,7 @@ from __future__ import annotations
 from shapelens import findings as codes
 from shapelens.dims import Dim, eq, prod
 from shapelens.ops.common import arg_const, arg_dim, arg_value, fmt, norm_dim, same, tensor
-from shapelens.ops.conv import infer, param_dim
+from shapelens.ops.conv import infer, param_dim, shown
 from shapelens.ops.registry import Layer, NotUnderstood, layer, op
 from shapelens.values import ModuleV, TensorV, as_const, as_dim, as_dims
 
@@ -84,7 +84,7 @@ class _BatchNorm(Layer):
         return {"weight": (n,), "bias": (n,)}
 
     def describe(self, m: ModuleV) -> str:
-        return f"{m.short}({param_dim(m, 'num_features')})"
+        return f"{m.short}({shown(param_dim(m, 'num_features'))})"
 
     def input_template(self, m: ModuleV):
         n = param_dim(m, "num_features")
@@ -166,7 +166,7 @@ class _InstanceNorm(Layer):
         return None if nf is None else {"weight": (nf,), "bias": (nf,)}
 
     def describe(self, m: ModuleV) -> str:
-        return f"{m.short}({param_dim(m, 'num_features')})"
+        return f"{m.short}({shown(param_dim(m, 'num_features'))})"
 
 
 @layer("torch.nn.InstanceNorm1d")
