@@ -249,3 +249,57 @@ def test_batch_mismatch_message_names_both_sizes():
 def test_symbolic_batch_cross_entropy():
     e = run_engine("y = F.cross_entropy(x, t, reduction='none')", {"x": (("B", 10), "float32"), "t": (("B",), "int64")})
     assert not e.errors and e.shapes == ("B",)
+
+
+@st.composite
+def multi_margin_case(draw):
+    fn = draw(st.sampled_from(["multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss"]))
+    x = draw(shape(1, 3))
+    red = draw(REDUCTIONS)
+    if len(x) < 2 and red == "'none'" and fn != "multilabel_soft_margin_loss":
+        red = "'sum'"  # unbatched per-sample losses: torch's meta kernel says (1,), its CPU kernel ()
+    C = x[-1]
+    inputs = {"x": (x, "float32")}
+    opts = [f"reduction={red}"]
+    if fn == "multi_margin_loss":
+        N = x[0] if len(x) == 2 else 1
+        t = draw(st.sampled_from([(N,), (N,), (N + 1,), (N, 1)] + ([()] if red != "'none'" else [])))  # see above
+        inputs["t"] = (t, draw(st.sampled_from(["int64", "int64", "float32"])), f"randint:{C}")
+        if draw(st.booleans()):
+            inputs["w"] = (draw(st.sampled_from([(C,), (C + 1,), (C, 1)])), "float32")
+            opts.append("weight=w")
+        opts.append(f"p={draw(st.sampled_from([1, 2, 3]))}")
+        layer = "MultiMarginLoss"
+    elif fn == "multilabel_margin_loss":
+        inputs["t"] = (draw(related_shape(x)), "int64", f"randint:{C}")
+        layer = "MultiLabelMarginLoss"
+    else:
+        inputs["t"] = (draw(related_shape(x)), "float32")
+        if draw(st.booleans()):
+            inputs["w"] = (draw(related_shape(x)), "float32")
+            opts.append("weight=w")
+        layer = "MultiLabelSoftMarginLoss"
+    o = ", ".join(opts)
+    if draw(st.booleans()):
+        return f"y = nn.{layer}({o})(x, t)", inputs
+    return f"y = F.{fn}(x, t, {o})", inputs
+
+
+@given(multi_margin_case())
+def test_multi_class_and_multi_label_margins_match_torch(case):
+    check(*case)
+
+
+@st.composite
+def triplet_distance_case(draw):
+    a = draw(shape(1, 3))
+    inputs = {"a": (a, "float32"), "b": (draw(related_shape(a)), "float32"), "c": (draw(related_shape(a)), "float32")}
+    opts = f"margin={draw(st.sampled_from([1.0, 0.5, 0.0]))}, swap={draw(st.booleans())}, reduction={draw(REDUCTIONS)}"
+    if draw(st.booleans()):
+        return f"y = nn.TripletMarginWithDistanceLoss({opts})(a, b, c)", inputs
+    return f"y = F.triplet_margin_with_distance_loss(a, b, c, {opts})", inputs
+
+
+@given(triplet_distance_case())
+def test_triplet_margin_with_distance_loss_matches_torch(case):
+    check(*case)

@@ -395,6 +395,86 @@ def triplet_margin_loss(ctx, anchor, positive, negative, margin=1.0, p=2, eps=1e
     return reduced(a.dtype, out, r)
 
 
+@op("torch.nn.functional.triplet_margin_with_distance_loss")
+def triplet_margin_with_distance_loss(ctx, anchor, positive, negative, *, distance_function=None, margin=1.0,
+                                      swap=False, reduction="mean"):
+    if distance_function is not None:
+        raise NotUnderstood("a custom distance_function is not modelled")
+    return triplet_margin_loss(ctx, anchor, positive, negative, margin=margin, swap=swap, reduction=reduction)
+
+
+# ---------------------------------------------------------------------------------------------
+# Multi-class / multi-label margins
+# ---------------------------------------------------------------------------------------------
+
+
+def _margin_input(ctx, x: TensorV, name: str) -> None:
+    if len(x.shape) > 2:
+        ctx.fail(codes.RANK, f"{name}: Expected non-empty vector or matrix with optional 0-dim batch size, but got"
+                             f" {fmt(x.shape)}")
+
+
+@op("torch.nn.functional.multi_margin_loss")
+def multi_margin_loss(ctx, input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    x, t = _pair(input, target)
+    r = reduction_of(ctx, reduction, size_average, reduce)
+    pv = as_int(p)
+    if pv is not None and pv not in (1, 2):
+        ctx.fail(codes.INVALID_ARG, f"multi_margin_loss: only p == 1 and p == 2 supported, got p={pv}")
+    if x.shape is None or t.shape is None:
+        return reduced(x.dtype, None, r)
+    _margin_input(ctx, x, "multi_margin_loss")
+    N = x.shape[0] if len(x.shape) == 2 else Dim.const(1)
+    C = x.shape[-1] if x.shape else Dim.const(1)
+    msg = lambda: (f"multi_margin_loss: target tensor should be 1-D with size equal to the number of input samples"
+                   f" (batch size). Expected target of size {N}, got {fmt(t.shape)} for input {fmt(x.shape)}")
+    if len(t.shape) > 1:
+        ctx.fail(codes.LOSS_TARGET, msg())
+    ctx.require_eq(numel(t.shape), N, codes.LOSS_TARGET, msg)
+    _index_target_dtype(ctx, t, 3, "multi_margin_loss")
+    w = maybe_tensor(weight)
+    if w is not None and w.shape is not None:
+        if len(w.shape) != 1:
+            ctx.fail(codes.LOSS_TARGET, f"multi_margin_loss: weight must be one-dimensional, got {fmt(w.shape)}")
+        ctx.require_eq(w.shape[0], C, codes.LOSS_TARGET, lambda: (
+            f"multi_margin_loss: inconsistent weight size, expected {C} but got {fmt(w.shape)}"))
+    # One loss per sample, shaped like the target (torch's CPU kernel; meta differs for 0-d targets).
+    return reduced(x.dtype, tuple(t.shape), r)
+
+
+@op("torch.nn.functional.multilabel_margin_loss")
+def multilabel_margin_loss(ctx, input, target, size_average=None, reduce=None, reduction="mean"):
+    x, t = _pair(input, target)
+    r = reduction_of(ctx, reduction, size_average, reduce)
+    if x.shape is None or t.shape is None:
+        return reduced(x.dtype, None, r)
+    _margin_input(ctx, x, "multilabel_margin_loss")
+    if same_shape(x.shape, t.shape) is False:
+        ctx.fail(codes.LOSS_TARGET, f"multilabel_margin_loss: inconsistent target size: {fmt(t.shape)} for input of"
+                                    f" size: {fmt(x.shape)}")
+    _index_target_dtype(ctx, t, 3, "multilabel_margin_loss")
+    return reduced(x.dtype, (x.shape[0],) if len(x.shape) == 2 else (), r)
+
+
+@op("torch.nn.functional.multilabel_soft_margin_loss")
+def multilabel_soft_margin_loss(ctx, input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    x, t = _pair(input, target)
+    r = reduction_of(ctx, reduction, size_average, reduce)
+    if x.shape is None or t.shape is None:
+        return reduced(x.dtype, None, r)
+    if not x.shape:
+        ctx.fail(codes.RANK, "multilabel_soft_margin_loss: input is a 0-d tensor; it needs a class dimension")
+    shape = broadcast_shapes(ctx, x.shape, t.shape, f"multilabel_soft_margin_loss input {fmt(x.shape)} and target"
+                                                    f" {fmt(t.shape)}")
+    w = maybe_tensor(weight)
+    if w is not None and w.shape is not None:
+        shape = broadcast_shapes(ctx, shape, w.shape, f"multilabel_soft_margin_loss loss {fmt(shape)} and weight"
+                                                      f" {fmt(w.shape)}")
+    k = len(x.shape) - 1  # torch sums over the input's last dim index of the broadcast loss
+    return reduced(x.dtype, tuple(shape[:k]) + tuple(shape[k + 1:]), r)
+
+
 # ---------------------------------------------------------------------------------------------
 # CTC
 # ---------------------------------------------------------------------------------------------
@@ -526,6 +606,10 @@ def _b_ctc(self, ctx, blank=0, reduction="mean", zero_infinity=False):
     return None
 
 
+def _b_multi_margin(self, ctx, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
+    return None
+
+
 _loss("CrossEntropyLoss", cross_entropy, _b_ce)
 _loss("NLLLoss", nll_loss, _b_nll)
 _loss("MSELoss", mse_loss, _b_plain)
@@ -542,6 +626,9 @@ _loss("CosineEmbeddingLoss", cosine_embedding_loss, _b_margin, 3)
 _loss("MarginRankingLoss", margin_ranking_loss, _b_margin, 3)
 _loss("TripletMarginLoss", triplet_margin_loss, _b_triplet, 3)
 _loss("CTCLoss", ctc_loss, _b_ctc, 4)
+_loss("MultiMarginLoss", multi_margin_loss, _b_multi_margin)
+_loss("MultiLabelMarginLoss", multilabel_margin_loss, _b_plain)
+_loss("MultiLabelSoftMarginLoss", multilabel_soft_margin_loss, _b_bce)
 
 
 @layer("torch.nn.GaussianNLLLoss")
@@ -551,3 +638,15 @@ class GaussianNLLLoss(Layer):
 
     def forward(self, ctx, m, input, target, var):
         return gaussian_nll_loss(ctx, input, target, var, m.args.get("full"), m.args.get("eps"), m.args.get("reduction"))
+
+
+@layer("torch.nn.TripletMarginWithDistanceLoss")
+class TripletMarginWithDistanceLoss(Layer):
+    def build(self, ctx, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        return None
+
+    def forward(self, ctx, m, anchor, positive, negative):
+        return triplet_margin_with_distance_loss(ctx, anchor, positive, negative,
+                                                 distance_function=m.args.get("distance_function"),
+                                                 margin=m.args.get("margin"), swap=m.args.get("swap"),
+                                                 reduction=m.args.get("reduction"))
