@@ -303,3 +303,9 @@ def triplet_distance_case(draw):
 @given(triplet_distance_case())
 def test_triplet_margin_with_distance_loss_matches_torch(case):
     check(*case)
+
+
+@given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4), st.integers(0, 1))
+def test_nll_loss_2d_alias(N, H, W, off):
+    check("y = nn.NLLLoss2d(reduction='none')(x, t)",
+          {"x": ((N, 3, H, W), "float32"), "t": ((N, H, W + off), "int64", "randint:3")})

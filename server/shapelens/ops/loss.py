@@ -612,6 +612,7 @@ def _b_multi_margin(self, ctx, p=1, margin=1.0, weight=None, size_average=None, 
 
 _loss("CrossEntropyLoss", cross_entropy, _b_ce)
 _loss("NLLLoss", nll_loss, _b_nll)
+_loss("NLLLoss2d", nll_loss, _b_nll)  # deprecated alias of NLLLoss
 _loss("MSELoss", mse_loss, _b_plain)
 _loss("L1Loss", l1_loss, _b_plain)
 _loss("SmoothL1Loss", smooth_l1_loss, _b_smooth)
