@@ -236,6 +236,7 @@ class Project:
 
     _jedi_cache: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _py_files: tuple[float, list[str]] | None = None
+    _caller_cache: dict[str, tuple[tuple, tuple[bool, str, frozenset[str]]]] = field(default_factory=dict)
 
     def _jedi_resolve(self, name: str, importer: str) -> str | None:
         """Ask jedi where an absolute import lives (site-packages, src layouts, path hooks)."""
@@ -315,23 +316,31 @@ class Project:
         base = os.path.basename(path)
         stem = os.path.basename(os.path.dirname(path)) if base == "__init__.py" else base[:-3]
         imports = re.compile(rf"^\s*(from\s+[\w.]*\b{re.escape(stem)}\s+import\b|import\s+[\w.]*\b{re.escape(stem)}\b)", re.M)
-        mention = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
         out = []
         for f in self.python_files():
             if os.path.abspath(f) == os.path.abspath(path):
                 continue
-            if not SCRIPT_PATH.search(os.path.relpath(f, os.path.dirname(path))) and not self._has_main_guard(f):
+            guard, import_lines, words = self._caller_facts(f)
+            if not guard and not SCRIPT_PATH.search(os.path.relpath(f, os.path.dirname(path))):
                 continue
-            text = self.read(f)
-            if text and imports.search(text) and mention.search(text):
+            if imports.search(import_lines) and any(n in words for n in names):
                 out.append(f)
                 if len(out) >= limit:
                     break
         return out
 
-    def _has_main_guard(self, f: str) -> bool:
+    def _caller_facts(self, f: str) -> tuple[bool, str, frozenset[str]]:
+        """What caller_files asks of a file (a `__main__` guard, its import lines, its words),
+        kept until the file changes: the workspace is not re-read on every analysis."""
+        stamp = self._stamp(f)
+        hit = self._caller_cache.get(f)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
         text = self.read(f) or ""
-        return "__main__" in text and MAIN_GUARD.search(text) is not None
+        imports = "\n".join(line for line in text.splitlines() if line.lstrip().startswith(("import ", "from ")))
+        facts = (MAIN_GUARD.search(text) is not None, imports, frozenset(re.findall(r"[A-Za-z_]\w*", text)))
+        self._caller_cache[f] = (stamp, facts)
+        return facts
 
     def forget_namespaces(self) -> None:
         self._namespaces.clear()
