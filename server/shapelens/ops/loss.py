@@ -7,9 +7,17 @@ from shapelens import findings as codes
 from shapelens.dims import Dim, eq
 from shapelens.ops.common import arg_const, broadcast_shapes, const_value, fmt, maybe_tensor, numel, tensor
 from shapelens.ops.registry import Layer, NotUnderstood, layer, op
-from shapelens.values import Shape, TensorV, Value, as_float, as_int
+from shapelens.values import ModuleV, Shape, TensorV, Value, as_float, as_int
 
 REDUCTIONS = ("none", "mean", "sum")
+
+
+def who(ctx, fn: str) -> str:
+    """How messages name the loss: the layer (`criterion (CrossEntropyLoss)`) or the function."""
+    m = getattr(ctx, "module", None)
+    if isinstance(m, ModuleV):
+        return f"{m.name} ({m.short})" if m.name else m.short
+    return fn
 
 
 def same_shape(a: Shape, b: Shape) -> bool | None:
@@ -61,6 +69,7 @@ def fits_into(ctx, big: Shape, small: Shape, what: str, msg) -> None:
 
 def pointwise(ctx, name: str, x: TensorV, t: TensorV, reduction: str, warn_broadcast: bool = True) -> TensorV:
     """Losses that broadcast input against target (torch warns when the sizes differ)."""
+    name = who(ctx, name)
     if x.shape is None or t.shape is None:
         return reduced(x.dtype, None, reduction)
     shape = broadcast_shapes(ctx, x.shape, t.shape, f"{name} input {fmt(x.shape)} and target {fmt(t.shape)}")
@@ -72,6 +81,7 @@ def pointwise(ctx, name: str, x: TensorV, t: TensorV, reduction: str, warn_broad
 
 
 def _weighted(ctx, name: str, x: TensorV, weight: Value | None) -> None:
+    name = who(ctx, name)
     w = maybe_tensor(weight)
     if w is not None and w.shape is not None and x.shape is not None and same_shape(w.shape, x.shape) is False:
         ctx.fail(codes.LOSS_TARGET, f"{name}: weight {fmt(w.shape)} must have the same size as the input {fmt(x.shape)}"
@@ -181,6 +191,7 @@ def gaussian_nll_loss(ctx, input, target, var, full=False, eps=1e-6, reduction="
 
 
 def _same_size(ctx, name: str, x: TensorV, t: TensorV) -> None:
+    name = who(ctx, name)
     if x.shape is None or t.shape is None:
         return
     msg = lambda: f"{name}: target size {fmt(t.shape)} must be the same as the input size {fmt(x.shape)}"
@@ -246,6 +257,7 @@ def _index_target_dtype(ctx, t: TensorV, rank: int, name: str) -> None:
 def nll_nd(ctx, x: TensorV, t: TensorV, weight: Value | None, reduction: str, name: str,
            smoothing: bool = False) -> TensorV:
     """torch's nll_loss_nd: (C,) / (N, C) / (N, C, d1, ...) scores against class indices."""
+    name = who(ctx, name)
     xs, ts = x.shape, t.shape
     assert xs is not None and ts is not None
     r = len(xs)
@@ -256,7 +268,7 @@ def nll_nd(ctx, x: TensorV, t: TensorV, weight: Value | None, reduction: str, na
             ctx.fail(codes.LOSS_TARGET, f"{name}: input {fmt(xs)} has a batch of {xs[0]} but the target is a 0-d tensor")
         ctx.require_eq(xs[0], ts[0], codes.LOSS_TARGET,
                        lambda: f"{name}: Expected input batch_size ({xs[0]}) to match target batch_size ({ts[0]}):"
-                               f" input {fmt(xs)}, target {fmt(ts)}")
+                               f" {ctx.arg_text(0)} has shape {fmt(xs)}, {ctx.arg_text(1)} has shape {fmt(ts)}")
     C = xs[1] if r >= 2 else xs[0]
     if r <= 2:
         if len(ts) > 1:
@@ -314,14 +326,14 @@ def cross_entropy(ctx, input, target, weight=None, size_average=None, ignore_ind
     if same:
         # Class probabilities: one distribution per position, same shape as the scores.
         if t.is_float is False:
-            ctx.fail(codes.DTYPE, f"cross_entropy: Expected floating point type for target with class probabilities,"
+            ctx.fail(codes.DTYPE, f"{who(ctx, 'cross_entropy')}: Expected floating point type for target with class probabilities,"
                                   f" got {t.dtype} ({ctx.arg_text(1)} has the input's shape {fmt(xs)}, so it is read"
                                   " as probabilities)")
         ii = as_int(ignore_index)
         if ii is not None and ii >= 0:
             ctx.fail(codes.INVALID_ARG, "ignore_index is not supported for floating point target")
         C = xs[1] if len(xs) >= 2 else xs[0]
-        _check_weight(ctx, weight, C, True, "cross_entropy")
+        _check_weight(ctx, weight, C, True, who(ctx, "cross_entropy"))
         out = tuple(xs[:1]) + tuple(xs[2:]) if len(xs) >= 2 else ()
         return reduced(x.dtype, out, r)
     return nll_nd(ctx, x, t, weight, r, "cross_entropy", smoothing=(ls is None or ls > 0) and r == "mean")
