@@ -52,7 +52,7 @@ def conv_case(draw):
         code = f"m = nn.LazyConv{n}d({cout}, {args})\ny = m(x)"
     else:
         code = f"y = nn.Conv{n}d({cin}, {cout}, {args})(x)"
-    return code, {"x": (shape, "float32")}
+    return code, {"x": (shape, draw(st.sampled_from(["float32"] * 8 + ["int64", "uint8"])))}
 
 
 @given(conv_case())
@@ -117,7 +117,7 @@ def conv_transpose_case(draw):
             sizes = list(shape[: len(shape) - n]) + sizes
         call = f"m(x, output_size={sizes})"
     code = f"m = {ctor}\ny = {call}"
-    return code, {"x": (shape, "float32")}
+    return code, {"x": (shape, draw(st.sampled_from(["float32"] * 8 + ["int64", "bool"])))}
 
 
 @given(conv_transpose_case())

@@ -94,6 +94,13 @@ def _tuple(ctx, v: Value, n: int, what: str) -> list[Dim]:
     return t  # type: ignore[return-value]
 
 
+def check_float_input(ctx, x: TensorV, label: str) -> None:
+    """A layer's weights are floating point; torch refuses an integer input (an uint8 image...)."""
+    if x.is_integer:
+        ctx.fail(codes.DTYPE, f"{label} needs a floating-point input, but {ctx.arg_text(0)} has dtype {x.dtype}"
+                              f" (convert it, e.g. {ctx.arg_text(0)}.float())")
+
+
 def check_groups(ctx, cin: Dim | None, cout: Dim | None, g: Dim | None) -> None:
     if g is not None and g.value is not None and g.value <= 0:
         ctx.fail(codes.INVALID_ARG, f"groups must be a positive integer (got groups={g})")
@@ -174,6 +181,7 @@ class _ConvNd(Layer):
         x = tensor(input)
         if x.shape is None:
             return TensorV(None, x.dtype)
+        check_float_input(ctx, x, m.label())
         if self.lazy:
             self.infer_in_channels(ctx, m, x)
         k, s, p, d, same = self.geometry(ctx, m)
@@ -185,6 +193,10 @@ class _ConvNd(Layer):
             # then convolves with no padding.
             if same:
                 total = [di * (ki - 1) for ki, di in zip(k, d)]
+                # torch zips the dilation as written with the kernel: a one-value dilation
+                # tuple pads only the first spatial dim.
+                written = int_tuple(arg_value(m, "dilation"), self.n) or d
+                total = [t if i < len(written) else Dim.const(0) for i, t in enumerate(total)]
                 p = [t // 2 for t in total]
                 right = [t - t // 2 for t in total]
                 same = False

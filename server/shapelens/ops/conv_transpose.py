@@ -7,7 +7,7 @@ from __future__ import annotations
 from shapelens import findings as codes
 from shapelens.dims import Dim, eq, le, lt
 from shapelens.ops.common import arg_const, arg_dim, arg_value, fmt, tensor
-from shapelens.ops.conv import _tuple, check_bias, check_groups, check_positive, check_rank, infer, param_dim, shown
+from shapelens.ops.conv import _tuple, check_bias, check_float_input, check_groups, check_positive, check_rank, infer, param_dim, shown
 from shapelens.ops.registry import Layer, NotUnderstood, layer, op
 from shapelens.values import ModuleV, TensorV, as_const, as_dim, as_seq, int_tuple
 
@@ -84,6 +84,7 @@ class _ConvTransposeNd(Layer):
             return TensorV(None, x.dtype)
         n = self.n
         label = m.label()
+        check_float_input(ctx, x, label)
         if isinstance(as_const(arg_value(m, "padding")), str):
             ctx.fail(codes.INVALID_ARG, f"{label}: a transposed convolution takes integer padding, not padding={as_const(arg_value(m, 'padding'))!r}")
         if self.lazy and "in_channels" not in m.state.get("inferred", {}):
