@@ -76,7 +76,7 @@ FUNCTIONAL = {
     "F.dropout(x, 0.3)": None, "F.dropout(x, 1.2)": None, "F.alpha_dropout(x, 0.3, True)": None,
     "F.dropout1d(x, 0.3)": None, "F.dropout2d(x, 0.3)": None, "F.dropout2d(x, 0.3, training=False)": None,
     "F.dropout3d(x, 0.3)": None, "F.feature_alpha_dropout(x, 0.3, True)": None,
-    "F.softmax(x, dim=D)": None, "F.log_softmax(x, D)": None, "F.softmin(x, D)": None, "F.glu(x, D)": None,
+    "F.softmax(x, dim=D)": None, "F.gumbel_softmax(x, dim=D)": None, "F.gumbel_softmax(x, tau=0.5, hard=True, dim=D)": None, "F.log_softmax(x, D)": None, "F.softmin(x, D)": None, "F.glu(x, D)": None,
     "torch.softmax(x, D)": None, "torch.log_softmax(x, D, dtype=torch.float64)": None, "x.softmax(D)": None,
     "x.log_softmax(dim=D)": None, "torch.special.softmax(x, D)": None, "torch.special.log_softmax(x, D)": None,
     "torch.relu(x)": None, "torch.sigmoid(x)": None, "torch.tanh(x)": None, "torch.selu(x)": None,

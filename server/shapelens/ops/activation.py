@@ -373,3 +373,8 @@ def f_rrelu(ctx, input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=Fa
     if as_bool(training):
         rrelu_check(ctx, lower, upper)
     return same(tensor(input))
+
+
+@op("torch.nn.functional.gumbel_softmax")
+def f_gumbel_softmax(ctx, logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    return softmax_shape(ctx, tensor(logits), dim)
