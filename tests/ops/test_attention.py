@@ -174,3 +174,13 @@ def test_multihead_attention_symbolic_batch():
     e = run_engine("y = nn.MultiheadAttention(16, 4, batch_first=True)(q, k, k, average_attn_weights=False)",
                    {"q": (("B", "L", 16), "float32"), "k": (("B", "S", 16), "float32")})
     assert not e.errors and e.shapes == (("B", "L", 16), ("B", 4, "L", "S"))
+
+
+def test_symbolic_formulas_match_torch():
+    from tests.ops.harness import check_symbolic
+
+    for env in ({"B": 2, "L": 5, "S": 3}, {"B": 1, "L": 1, "S": 4}):
+        check_symbolic("y = nn.MultiheadAttention(8, 2)(q, k, k)[1]",
+                       {"q": (("L", "B", 8), "float32"), "k": (("S", "B", 8), "float32")}, env)
+        check_symbolic("y = F.scaled_dot_product_attention(q, k, k)",
+                       {"q": (("B", 2, "L", 8), "float32"), "k": (("B", 2, "S", 8), "float32")}, env)

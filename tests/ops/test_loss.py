@@ -309,3 +309,14 @@ def test_triplet_margin_with_distance_loss_matches_torch(case):
 def test_nll_loss_2d_alias(N, H, W, off):
     check("y = nn.NLLLoss2d(reduction='none')(x, t)",
           {"x": ((N, 3, H, W), "float32"), "t": ((N, H, W + off), "int64", "randint:3")})
+
+
+def test_symbolic_formulas_match_torch():
+    from tests.ops.harness import check_symbolic
+
+    for env in ({"B": 2, "H": 3}, {"B": 4, "H": 1}):
+        check_symbolic("y = F.cross_entropy(x, t, reduction='none')",
+                       {"x": (("B", 5, "H"), "float32"), "t": (("B", "H"), "int64", "randint:5")}, env)
+        check_symbolic("y = nn.BCEWithLogitsLoss(reduction='none')(x, t)",
+                       {"x": (("B", "H"), "float32"), "t": (("B", "H"), "float32")}, env)
+        check_symbolic("y = F.mse_loss(x, t, reduction='none')", {"x": (("B", "H"), "float32"), "t": (("H",), "float32")}, env)

@@ -250,3 +250,14 @@ def test_packed_lengths_from_a_tensor_give_an_unknown_total():
     e = run_engine(PRELUDE + "p = pack_padded_sequence(x, lens)\ny = p.data",
                    {"x": ((5, 3, 4), "float32"), "lens": ((3,), "int64")})
     assert not e.errors and isinstance(e.shapes[0], str) and e.shapes[1] == 4
+
+
+def test_symbolic_formulas_match_torch():
+    from tests.ops.harness import check_symbolic
+
+    for env in ({"B": 3, "T": 5}, {"B": 1, "T": 2}):
+        check_symbolic("out, h = nn.GRU(4, 6, batch_first=True, bidirectional=True)(x)\ny = out",
+                       {"x": (("B", "T", 4), "float32")}, env)
+        check_symbolic("out, (h, c) = nn.LSTM(4, 6, num_layers=2, proj_size=3)(x)\ny = h",
+                       {"x": (("T", "B", 4), "float32")}, env)
+        check_symbolic("y = nn.LSTMCell(4, 6)(x)[1]", {"x": (("B", 4), "float32")}, env)

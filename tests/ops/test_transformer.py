@@ -155,3 +155,13 @@ def test_parameters_match_torch(ctor):
 def test_causal_mask_from_generate_square_subsequent_mask(L, sz):
     code = f"m = nn.TransformerEncoderLayer(8, 2)\nmask = nn.Transformer.generate_square_subsequent_mask({sz})\ny = m(x, src_mask=mask)"
     check(code, {"x": ((L, 2, 8), "float32")})
+
+
+def test_symbolic_formulas_match_torch():
+    from tests.ops.harness import check_symbolic
+
+    for env in ({"B": 2, "L": 5, "S": 3}, {"B": 1, "L": 1, "S": 4}):
+        check_symbolic("y = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)(x)",
+                       {"x": (("B", "L", 8), "float32")}, env)
+        check_symbolic("y = nn.Transformer(8, 2, 1, 1, 16)(s, t)",
+                       {"s": (("S", "B", 8), "float32"), "t": (("L", "B", 8), "float32")}, env)
