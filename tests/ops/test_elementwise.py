@@ -145,3 +145,17 @@ def test_symbolic_broadcasting():
     for code in ["y = a + b", "y = a * b - 1", "y = torch.where(a > 0, a, b)", "y = (a / 2).clamp(min=b)",
                  "y = a.masked_fill(b > 0, 0.0)"]:
         check_symbolic(code, sym, env)
+
+
+LAYOUTS = ["x.transpose(0, 1)", "x.permute(2, 0, 1)", "x[:, ::2]", "x[:, :1].expand(-1, 3, -1)", "x.mT", "x[1:]",
+           "x.unsqueeze(1).transpose(0, 2)", "x"]
+ELEMENTWISE = ["t.exp()", "t + 1", "t * t", "t + x2", "t.clone()", "t.double()", "t.float()", "t.to(torch.float16)",
+               "torch.where(t > 0, t, 0.0)", "t.clamp(0, 1)", "t.masked_fill(t > 0, 0.0)", "t.sqrt()", "-t", "t > 0",
+               "t.detach()", "t.type_as(t)", "torch.lerp(t, t, 0.5)", "x2 * t"]
+
+
+@given(st.sampled_from(LAYOUTS), st.sampled_from(ELEMENTWISE), st.sampled_from(["-1", "t.shape[0], -1", "-1, t.shape[-1]"]),
+       st.lists(st.integers(1, 3), min_size=3, max_size=3).map(tuple))
+def test_view_after_elementwise_follows_torchs_layout(layout, expr, target, shape):
+    code = f"t = {layout}\nx2 = torch.ones(t.shape[-1])\nt = {expr}\ny = t.view({target})"
+    check(code, {"x": (shape, "float32")})

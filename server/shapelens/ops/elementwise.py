@@ -10,6 +10,7 @@ from shapelens import findings as codes
 from shapelens.dims import eq
 from shapelens.ops.common import broadcast_shapes, fmt, tensor
 from shapelens.ops.registry import NotUnderstood, op
+from shapelens.ops.reshape import fresh_layout
 from shapelens.values import Const, IntV, TensorV, TorchRef, UnknownV, Value, as_const
 
 FLOAT_ORDER = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64"]
@@ -194,7 +195,7 @@ def binary(ctx, a: Value, b: Value, op: str, inplace: bool = False) -> TensorV:
         if op == "float_power" and dtype is not None and a.dtype is not None and a.dtype != dtype:
             ctx.fail(codes.DTYPE, f"the base given to float_power_ has dtype {a.dtype} but the operation's result requires dtype {dtype}")
         return check_inplace(ctx, a, out, dtype, op + "_")
-    return TensorV(out, dtype)
+    return fresh_layout(out, dtype, [v for v in (a, b) if isinstance(v, TensorV)])
 
 
 def _silent_broadcast(ctx, sa, sb, out) -> None:
@@ -273,7 +274,7 @@ def _unary(kind: str, name: str):
     def rule(ctx, input, *args, **kwargs):
         x = tensor(input)
         if kind == "bool":
-            return TensorV(x.shape, "bool")
+            return fresh_layout(x.shape, "bool", [x])
         if name in ("neg", "negative") and x.dtype == "bool":
             ctx.fail(codes.DTYPE, "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
                                   "mask, use the `~` or `logical_not()` operator instead.")
@@ -288,7 +289,7 @@ def _unary(kind: str, name: str):
             dtype = "int64"  # square is pow(x, 2)
         if kind == "float" and dtype is not None and category(dtype) <= 1:  # type: ignore[operator]
             dtype = "float32"
-        return TensorV(x.shape, dtype, contiguous=x.contiguous)
+        return fresh_layout(x.shape, dtype, [x])
 
     def rule_inplace(ctx, input, *args, **kwargs):
         x = tensor(input)
@@ -335,7 +336,7 @@ def dtype_from(v: Value | None) -> str | None:
 def _make_cast(dtype: str):
     def rule(ctx, self, memory_format=None):
         x = tensor(self)
-        return TensorV(x.shape, dtype, meta=x.meta)
+        return converted(x, dtype)
 
     return rule
 
@@ -344,6 +345,14 @@ for _meth, _dt in {"float": "float32", "double": "float64", "half": "float16", "
                    "int": "int32", "short": "int16", "char": "int8", "byte": "uint8", "bool": "bool",
                    "cfloat": "complex64", "cdouble": "complex128"}.items():
     op(f"torch.Tensor.{_meth}")(_make_cast(_dt))
+
+
+def converted(x: TensorV, dtype: str | None) -> TensorV:
+    """A dtype conversion: the tensor itself when nothing changes, else a copy that keeps the
+    layout (preserve_format)."""
+    if dtype is not None and dtype == x.dtype:
+        return TensorV(x.shape, x.dtype, contiguous=x.contiguous, meta=x.meta)
+    return fresh_layout(x.shape, dtype, [x], meta=x.meta)
 
 
 @op("torch.Tensor.to")
@@ -363,7 +372,7 @@ def to(ctx, self, *args, **kwargs):
             dtype = None  # a dtype we do not name
         elif isinstance(a, UnknownV):
             pass
-    return TensorV(x.shape, dtype, contiguous=x.contiguous, meta=x.meta)
+    return converted(x, dtype)
 
 
 @op("torch.Tensor.type")
@@ -371,17 +380,26 @@ def type_(ctx, self, dtype=None, non_blocking=False, **kwargs):
     x = tensor(self)
     if dtype is None:
         raise NotUnderstood("type() without a dtype returns a string")
-    return TensorV(x.shape, dtype_from(dtype), meta=x.meta)
+    return converted(x, dtype_from(dtype))
 
 
 @op("torch.Tensor.type_as")
 def type_as(ctx, self, other):
     x = tensor(self)
-    return TensorV(x.shape, other.dtype if isinstance(other, TensorV) else None, meta=x.meta)
+    return converted(x, other.dtype if isinstance(other, TensorV) else None)
 
 
-@op("torch.Tensor.cuda", "torch.Tensor.cpu", "torch.Tensor.detach", "torch.Tensor.clone", "torch.detach", "torch.clone",
-    "torch.Tensor.requires_grad_", "torch.Tensor.detach_", "torch.Tensor.pin_memory", "torch.Tensor.share_memory_",
+@op("torch.Tensor.clone", "torch.clone")
+def clone(ctx, input, *, memory_format=None):
+    x = tensor(input)
+    if memory_format is not None and not (isinstance(memory_format, TorchRef) and memory_format.qualname == "torch.preserve_format"):
+        if isinstance(memory_format, TorchRef) and memory_format.qualname == "torch.contiguous_format":
+            return TensorV(x.shape, x.dtype, meta={k: v for k, v in (x.meta or {}).items() if k != "strides"} or None)
+        raise NotUnderstood("clone with a memory format")
+    return fresh_layout(x.shape, x.dtype, [x], meta=x.meta)
+
+
+@op("torch.Tensor.cuda", "torch.Tensor.cpu", "torch.Tensor.detach", "torch.detach", "torch.Tensor.requires_grad_", "torch.Tensor.detach_", "torch.Tensor.pin_memory", "torch.Tensor.share_memory_",
     "torch.Tensor.retain_grad", "torch.Tensor.zero_", "torch.Tensor.fill_", "torch.Tensor.normal_", "torch.Tensor.uniform_",
     "torch.Tensor.bernoulli_", "torch.Tensor.exponential_", "torch.Tensor.random_", "torch.Tensor.cauchy_",
     "torch.Tensor.log_normal_", "torch.Tensor.geometric_")
@@ -420,7 +438,7 @@ def where(ctx, condition, input=None, other=None):
         if not isinstance(v, TensorV) and not _is_number(v):
             raise NotUnderstood("where: an operand is not a known tensor or number")
     out = broadcast_all(ctx, [c, input, other], "torch.where")
-    return TensorV(out, result_type(input, other))
+    return fresh_layout(out, result_type(input, other), [t for t in (c, input, other) if isinstance(t, TensorV)])
 
 
 @op("torch.clamp", "torch.Tensor.clamp", "torch.clip", "torch.Tensor.clip")
@@ -435,7 +453,7 @@ def clamp(ctx, input, min=None, max=None, *, out=None):
     rt = result_type(x, min, max)
     if rt == "bool" and min is not None and max is not None:  # (clamp_min/clamp_max kernels take bool)
         ctx.fail(codes.DTYPE, f"clamp is not implemented for bool tensors ({ctx.arg_text(0)})")
-    return TensorV(shape, rt)
+    return fresh_layout(shape, rt, [t for t in (x, min, max) if isinstance(t, TensorV)])
 
 
 @op("torch.Tensor.clamp_", "torch.Tensor.clip_", "torch.clamp_", "torch.clip_")
@@ -458,7 +476,7 @@ def clamp_min_(ctx, input, other):
 @op("torch.lerp", "torch.Tensor.lerp")
 def lerp(ctx, input, end, weight, *, out=None):
     x, e = tensor(input), tensor(end, "end")
-    # (0-dim operands go through a scalar path that skips these dtype checks)
+    # A 0-dim weight is read as a scalar of its own dtype: only `end` must then match the input.
     def ranked(t: Value | None) -> bool:
         return isinstance(t, TensorV) and t.shape is not None and len(t.shape) > 0
 
@@ -466,13 +484,11 @@ def lerp(ctx, input, end, weight, *, out=None):
         if isinstance(t, TensorV) and x.dtype is not None and t.dtype is not None and x.dtype != t.dtype:
             ctx.fail(codes.DTYPE, f"lerp: expected dtype {x.dtype} for `{what}` but got dtype {t.dtype}")
     zero_dim_weight = isinstance(weight, TensorV) and not ranked(weight)  # read as a scalar of its own dtype
-    if not zero_dim_weight and (ranked(x) or ranked(e)) and category(x.dtype) is not None and category(x.dtype) <= 1:  # type: ignore[operator]
-        ctx.fail(codes.DTYPE, f"lerp is only implemented for floating point tensors, but {ctx.arg_text(0)} is {x.dtype}")
     shape = broadcast_all(ctx, [x, e, weight if isinstance(weight, TensorV) else None], "lerp")
-    dtype = result_type(x, e, weight) if zero_dim_weight or not (ranked(x) or ranked(e)) else x.dtype
+    dtype = result_type(x, e, weight) if zero_dim_weight else x.dtype
     if category(dtype) is not None and category(dtype) <= 1:  # type: ignore[operator]
         ctx.fail(codes.DTYPE, f"lerp is only implemented for floating point tensors, but the operands give {dtype}")
-    return TensorV(shape, dtype)
+    return fresh_layout(shape, dtype, [t for t in (x, e, weight) if isinstance(t, TensorV)])
 
 
 @op("torch.Tensor.lerp_")
@@ -491,7 +507,7 @@ def _addc(ctx, name: str, input, tensor1, tensor2) -> TensorV:
     rt = result_type(x, a, b)
     if rt == "bool":
         ctx.fail(codes.DTYPE, f"{name} is not implemented for bool tensors")
-    return TensorV(shape, rt)
+    return fresh_layout(shape, rt, [x, a, b])
 
 
 @op("torch.addcmul", "torch.Tensor.addcmul")
@@ -526,7 +542,7 @@ def _masked(ctx, input, mask, value) -> tuple[TensorV, tuple | None]:
 @op("torch.Tensor.masked_fill", "torch.masked_fill")
 def masked_fill(ctx, input, mask, value):
     x, shape = _masked(ctx, input, mask, value)
-    return TensorV(shape, x.dtype)
+    return TensorV(shape, x.dtype)  # torch fills a contiguous clone
 
 
 @op("torch.Tensor.masked_fill_")

@@ -85,6 +85,64 @@ def _moves_non_unit(x: TensorV, order: list[int]) -> bool:
     return kept != sorted(kept)
 
 
+def iter_strides(shape: list[int], operands: list[Strides]) -> Strides:
+    """The strides torch gives a fresh elementwise result (TensorIterator's reorder_dimensions,
+    also empty_like's preserve_format): dims ordered by the operands' strides, the first operand
+    that can tell deciding, broadcast (stride 0) dims skipped, then laid out densely."""
+    nd = len(shape)
+
+    def should_swap(d0: int, d1: int) -> int:
+        for st in operands:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 < s1:
+                return -1
+            if s0 > s1:
+                return 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    perm = list(range(nd - 1, -1, -1))  # perm[0] is the innermost dim
+    for i in range(1, nd):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    out = [0] * nd
+    acc = 1
+    for d in perm:
+        out[d] = acc
+        acc *= max(shape[d], 1)
+    return tuple(out)
+
+
+def fresh_layout(shape, dtype, operands: list[TensorV], meta: dict | None = None) -> TensorV:
+    """An elementwise result over tensor operands (numbers are not operands): strides follow the
+    operands' layout when every one is known, else contiguity is what the inputs had."""
+    sizes = concrete(shape)
+    if sizes is not None:
+        aligned: list[Strides] = []
+        for t in operands:
+            st = strides_of(t)
+            if st is None:
+                aligned = []
+                break
+            tsz = concrete(t.shape)
+            pad = len(sizes) - len(st)
+            row = [0] * pad + [0 if (tsz[i] == 1 and sizes[pad + i] != 1) else st[i] for i in range(len(st))]  # type: ignore[index]
+            aligned.append(tuple(row))
+        else:
+            return laid_out(tuple(shape), dtype, iter_strides(sizes, aligned), True, meta)
+    return TensorV(None if shape is None else tuple(shape), dtype, contiguous=all(t.contiguous for t in operands),
+                   meta=meta)
+
+
 def compute_view_strides(old: list[int], old_strides: Strides, new: list[int]) -> Strides | None:
     """torch's computeStride (aten/src/ATen/TensorUtils.cpp): the strides of `view(new)`, or None
     when the view is impossible without a copy."""
