@@ -1472,8 +1472,9 @@ class Interpreter:
             self.report_not_understood(frame, node, label, f"internal error: {type(e).__name__}: {e}")
             return UNKNOWN
         result = self.stamp(result, label, args, frame, node)
-        if name == "torch.arange":
-            result = constvals.arange_values(args, kwargs, result)
+        if name in ("torch.arange", "torch.linspace"):
+            result = constvals.arange_values(args, kwargs, result) if name == "torch.arange" else \
+                constvals.linspace_values(args, kwargs, result)
         elif name in ("torch.tensor", "torch.as_tensor") and args:
             result = constvals.tensor_values(args[0], result)
         else:
@@ -1489,11 +1490,12 @@ class Interpreter:
             return UNKNOWN
         ctx = _SilentContext(self)
         try:
-            return rule(ctx, args, kwargs)
+            result = rule(ctx, args, kwargs)
         except (BudgetExhausted, RecursionError):
             raise
         except Exception:
             return UNKNOWN
+        return constvals.op_values(name, args, result)
 
     # ------------------------------------------------------------------------------------------
     # iteration and truth
@@ -1538,7 +1540,7 @@ class Interpreter:
             return bool(v.items)
         if isinstance(v, DictV):
             return bool(v.items)
-        if isinstance(v, (ModuleV, ObjectV, FunctionV, ClassV, TorchRef, BoundMethod, ModuleRef)):
+        if isinstance(v, (ModuleV, ObjectV, FunctionV, ClassV, TorchRef, BoundMethod, ModuleRef, PartialV, BuiltinFn, MethodRef)):
             return True
         return None
 
