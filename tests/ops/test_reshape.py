@@ -50,7 +50,7 @@ layout_ops = st.sampled_from([
     "x.transpose({a}, {b})", "x.permute(*{perm})", "x.t() if x.dim() <= 2 else x.mT", "x.T", "x[:, {s}:]",
     "x.narrow({a}, 0, 1)", "x.select({a}, 0).unsqueeze({a})", "x.unsqueeze({a})", "x.expand(2, *x.shape)",
     "x.movedim({a}, {b})", "x.contiguous()", "x.flatten({a})", "x.squeeze()", "x.diagonal(0, {a}, {b}) if {a} != {b} else x",
-    "x[..., ::2]", "x.unfold({a}, 1, 1)",
+    "x[..., ::2]", "x.unfold({a}, 1, 1)", "x.flip({a})", "x.rot90({k}, ({a}, {b})) if {a} != {b} else x", "x.fliplr()",
 ])
 
 
@@ -62,7 +62,7 @@ def layout_chain(draw):
     for _ in range(draw(st.integers(1, 3))):
         a, b = draw(st.integers(0, r - 1)), draw(st.integers(0, r - 1))
         perm = tuple(draw(st.permutations(range(r))))
-        lines.append("x = " + draw(layout_ops).format(a=a, b=b, perm=perm, s=draw(st.integers(0, 1))))
+        lines.append("x = " + draw(layout_ops).format(a=a, b=b, perm=perm, s=draw(st.integers(0, 1)), k=draw(st.integers(-1, 4))))
         lines.append("x = x if x.dim() >= 2 else x.reshape(1, -1)")
     target = draw(st.sampled_from(["-1", "x.shape[0], -1", "-1, x.shape[-1]", "*x.shape[:-2], -1",
                                    "x.shape[0] * x.shape[1], *x.shape[2:]", "x.shape[-1], -1"]))

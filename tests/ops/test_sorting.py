@@ -27,3 +27,10 @@ def test_symbolic_topk():
     sym = {"x": (("B", "N"), "float32")}
     check_symbolic("v, i = x.topk(3, dim=1)\ny = i", sym, {"B": 2, "N": 7})
     check_symbolic("v, i = x.kthvalue(1, 0)\ny = v", sym, {"B": 2, "N": 7})
+
+
+@given(st.sampled_from(["x.transpose(0, 1)", "x.permute(2, 0, 1)", "x[:, ::2]", "x"]),
+       st.sampled_from(["x.sort(1)[0]", "x.sort(-1).indices", "x.argsort(0)", "torch.msort(x)", "x.topk(1, 1)[0]"]),
+       st.lists(st.integers(1, 3), min_size=3, max_size=3).map(tuple))
+def test_sorted_results_keep_the_layout_for_view(layout, expr, shape):
+    check(f"x = {layout}\ny = {expr}.view(-1)", {"x": (shape, "float32")})

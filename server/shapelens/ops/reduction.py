@@ -232,7 +232,8 @@ def linalg_norm(ctx, A, ord=None, dim=None, keepdim=False, *, dtype=None, out=No
 
 
 def _pair(v: TensorV, second: str | None = "int64") -> TupleV:
-    return TupleV((v, TensorV(v.shape, second if second is not None else v.dtype)), names=("values", "indices"))
+    names = ("values", "indices") if second is not None else ("min", "max")
+    return TupleV((v, TensorV(v.shape, second if second is not None else v.dtype)), names=names)
 
 
 @op("torch.max", "torch.Tensor.max", "torch.min", "torch.Tensor.min")

@@ -893,7 +893,7 @@ def flip(ctx, input, *dims):
     if x.shape is None:
         return TensorV(None, x.dtype)
     _check_dims(ctx, x, ds, "flip")
-    return TensorV(x.shape, x.dtype)
+    return fresh_layout(x.shape, x.dtype, [x])  # the result keeps the input's dim order
 
 
 @op("torch.fliplr", "torch.Tensor.fliplr")
@@ -901,7 +901,7 @@ def fliplr(ctx, input):
     x = tensor(input)
     if x.shape is not None and len(x.shape) < 2:
         ctx.fail(codes.RANK, f"fliplr: Input must be >= 2-d: {ctx.arg_text(0)} has shape {fmt(x.shape)}")
-    return TensorV(x.shape, x.dtype)
+    return fresh_layout(x.shape, x.dtype, [x])
 
 
 @op("torch.flipud", "torch.Tensor.flipud")
@@ -909,7 +909,7 @@ def flipud(ctx, input):
     x = tensor(input)
     if x.shape is not None and len(x.shape) < 1:
         ctx.fail(codes.RANK, f"flipud: Input must be >= 1-d: {ctx.arg_text(0)} has shape {fmt(x.shape)}")
-    return TensorV(x.shape, x.dtype)
+    return fresh_layout(x.shape, x.dtype, [x])
 
 
 @op("torch.roll", "torch.Tensor.roll")
@@ -949,7 +949,12 @@ def rot90(ctx, input, k=1, dims=(0, 1)):
     a, b = norm_dim(ctx, ds[0], r), norm_dim(ctx, ds[1], r)
     if a == b:
         ctx.fail(codes.ARGUMENTS, f"expected rotation dims to be different, but got dim0 = {a} and dim1 = {b}")
-    shape = list(x.shape)
-    if kk % 2:
-        shape[a], shape[b] = shape[b], shape[a]
-    return TensorV(tuple(shape), x.dtype)
+    k4 = kk % 4
+    if k4 == 0:
+        return TensorV(x.shape, x.dtype)  # a contiguous clone
+    flipped = fresh_layout(x.shape, x.dtype, [x])  # flip keeps the input's dim order
+    if k4 == 2:
+        return flipped
+    order = list(range(r))
+    order[a], order[b] = order[b], order[a]
+    return permuted(flipped, order)  # then a transposed view

@@ -6,6 +6,7 @@ from shapelens import findings as codes
 from shapelens.dims import Dim, lt
 from shapelens.ops.common import fmt, norm_dim, tensor
 from shapelens.ops.registry import NotUnderstood, op
+from shapelens.ops.reshape import fresh_layout
 from shapelens.values import TensorV, TupleV, as_bool, as_dim
 
 
@@ -13,12 +14,17 @@ def _pair(shape, dtype) -> TupleV:
     return TupleV((TensorV(shape, dtype), TensorV(shape, "int64")), names=("values", "indices"))
 
 
+def _sorted_pair(x: TensorV) -> TupleV:
+    """sort's values and indices keep the input's dim order (a transposed input stays transposed)."""
+    return TupleV((fresh_layout(x.shape, x.dtype, [x]), fresh_layout(x.shape, "int64", [x])), names=("values", "indices"))
+
+
 @op("torch.sort", "torch.Tensor.sort")
 def sort(ctx, input, dim=-1, descending=False, stable=None, *, out=None):
     x = tensor(input)
     if x.shape is not None:
         norm_dim(ctx, dim, len(x.shape))
-    return _pair(x.shape, x.dtype)
+    return _sorted_pair(x)
 
 
 @op("torch.argsort", "torch.Tensor.argsort")
@@ -26,7 +32,7 @@ def argsort(ctx, input, dim=-1, descending=False, stable=False):
     x = tensor(input)
     if x.shape is not None:
         norm_dim(ctx, dim, len(x.shape))
-    return TensorV(x.shape, "int64")
+    return fresh_layout(x.shape, "int64", [x])
 
 
 @op("torch.msort", "torch.Tensor.msort")
@@ -34,7 +40,7 @@ def msort(ctx, input, *, out=None):
     x = tensor(input)
     if x.shape is not None and x.shape:
         norm_dim(ctx, 0, len(x.shape))
-    return TensorV(x.shape, x.dtype)
+    return fresh_layout(x.shape, x.dtype, [x])
 
 
 @op("torch.topk", "torch.Tensor.topk")
