@@ -143,6 +143,11 @@ def render_docs(data: dict) -> str:
         "`server/shapelens/ops/`) that holds the rule, and the property tests under `tests/ops/` that",
         "prove it against torch (found by the name, its short form, or the operator it spells).",
         "",
+        "Views keep torch's strides (`TensorV.meta[\"strides\"]`) whenever every size is a known number:",
+        "transpose/permute/expand/slicing/narrow/unfold/diagonal are views, elementwise results and copies",
+        "follow TensorIterator's layout rules, so `view()` is an error exactly where torch's stride check",
+        "fails; with symbolic sizes a `view()` of a non-contiguous tensor stays a warning (SL203).",
+        "",
         "## Summary",
         "",
         f"{len(rows)} registered names: {sum(1 for r in rows if r[1] == 'function')} functions and "
