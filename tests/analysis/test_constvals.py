@@ -5,13 +5,18 @@ import torch
 from hypothesis import given, strategies as st
 
 from shapelens.analysis.analyze import eval_snippet
-from shapelens.values import ListV
+from shapelens.values import MISSING, ListV, as_const
+
+
+def element(v):
+    c = as_const(v)
+    return None if c is MISSING else c
 
 
 def stated(code: str, name: str = "e") -> list:
     v = eval_snippet(code).value(name)
     assert isinstance(v, ListV), v
-    return [getattr(i, "value", None) for i in v.items]
+    return [element(i) for i in v.items]
 
 
 @given(st.integers(-40, 40), st.integers(-40, 80), st.integers(1, 40), st.sampled_from(["float32", "float64"]),
@@ -34,7 +39,7 @@ def test_regnet_style_widths(depth, w_a, w_0, w_m, quant):
     exec(code, ns)
     want = ns["e"]
     v = eval_snippet(code).value("e")
-    got = [getattr(i, "value", None) for i in v.items] if isinstance(v, ListV) else [None] * len(want)
+    got = [element(i) for i in v.items] if isinstance(v, ListV) else [None] * len(want)
     assert all(g is None or g == w for g, w in zip(got, want)), (code, got, want)
 
 
@@ -52,5 +57,14 @@ def test_arange_elements_are_torchs(a, b, step, scale, dtype):
     kw = f", dtype=torch.{dtype}" if dtype else ""
     want = torch.arange(*t_args, **({"dtype": getattr(torch, dtype)} if dtype else {})).tolist()
     v = eval_snippet(f"e = torch.arange({args}{kw}).tolist()").value("e")
-    got = [getattr(i, "value", None) for i in v.items] if isinstance(v, ListV) else None
+    got = [element(i) for i in v.items] if isinstance(v, ListV) else None
     assert got is None or all(g is None or g == w for g, w in zip(got, want)) and len(got) == len(want), (args, got, want)
+
+
+def test_keyword_arguments_not_modelled_drop_the_elements():
+    for code in ("e = torch.round(torch.tensor([1.234, 5.678]), decimals=1).tolist()",
+                 "e = torch.add(torch.tensor([1, 2]), torch.tensor([3, 4]), alpha=2).tolist()",
+                 "e = torch.div(torch.tensor([7, 9]), 2, rounding_mode='floor').tolist()"):
+        v = eval_snippet(code).value("e")
+        assert not isinstance(v, ListV) or all(element(i) is None for i in v.items), (code, v)
+    assert stated("e = (torch.tensor([7, 9]) * 2 + 1).tolist()") == [15, 19]

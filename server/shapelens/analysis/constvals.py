@@ -112,10 +112,12 @@ UNARY: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def op_values(name: str, args: tuple[Value, ...], result: Value) -> Value:
+def op_values(name: str, args: tuple[Value, ...], result: Value, kwargs: dict | None = None) -> Value:
     """`result` of rule `name` with its elements when every operand's are known."""
     if not isinstance(result, TensorV):
         return result
+    if kwargs:  # alpha=, decimals=, rounding_mode=...: not modelled here
+        return without_values(result)
     short = name.rsplit(".", 1)[-1]
     method = short.startswith("__") and short.endswith("__")
     op = short.strip("_")

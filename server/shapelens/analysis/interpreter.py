@@ -1478,7 +1478,7 @@ class Interpreter:
         elif name in ("torch.tensor", "torch.as_tensor") and args:
             result = constvals.tensor_values(args[0], result)
         else:
-            result = constvals.op_values(name, args, result)
+            result = constvals.op_values(name, args, result, kwargs)
         if isinstance(node, ast.Call):
             self.record_call(frame, node, result, label, None)
         return result
@@ -1495,7 +1495,7 @@ class Interpreter:
             raise
         except Exception:
             return UNKNOWN
-        return constvals.op_values(name, args, result)
+        return constvals.op_values(name, args, result, kwargs)
 
     # ------------------------------------------------------------------------------------------
     # iteration and truth
