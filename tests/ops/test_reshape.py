@@ -231,3 +231,13 @@ def test_symbolic_formulas():
                  "y = x.repeat(1, 2, 1, 1)", "y = x.repeat_interleave(3, dim=2)", "y = x.narrow(2, 1, 2)",
                  "y = x.unfold(3, 3, 2)", "y = x.unsqueeze(1).squeeze(1)", "y = x.tile(2)", "y = x.rot90(1, (2, 3))"]:
         check_symbolic(code, sym, env)
+
+
+@given(st.lists(st.integers(1, 4), min_size=0, max_size=3).map(tuple),
+       st.sampled_from(["float32", "float64", "float16", "int64", "int32", "uint8", "bool"]),
+       st.sampled_from(["torch.float32", "torch.float64", "torch.float16", "torch.int64", "torch.int16", "torch.uint8"]),
+       st.sampled_from(["x", "x.transpose(0, -1) if x.dim() else x", "x[..., :-1]", "x[..., ::2]", "x.unsqueeze(-1)"]))
+def test_view_dtype_matches_torch(shape, dtype, to, layout):
+    # (storage offsets are not followed: a view to a wider dtype of a slice that starts inside the
+    # storage, x[..., 1:], may raise in torch without an engine error, so slices here start at 0)
+    check(f"x = {layout}\ny = x.view({to})", {"x": (shape, dtype)})

@@ -54,10 +54,10 @@ def strides_of(x: TensorV) -> Strides | None:
     sizes = concrete(x.shape)
     if sizes is None:
         return None
-    if x.contiguous:
-        return contiguous_strides(sizes)
     s = (x.meta or {}).get("strides")
-    return tuple(s) if s is not None and len(s) == len(sizes) else None
+    if s is not None and len(s) == len(sizes):
+        return tuple(s)
+    return contiguous_strides(sizes) if x.contiguous else None
 
 
 def laid_out(shape, dtype, strides: Strides | None, contiguous: bool, meta: dict | None = None) -> TensorV:
@@ -67,7 +67,7 @@ def laid_out(shape, dtype, strides: Strides | None, contiguous: bool, meta: dict
     sizes = concrete(shape)
     if strides is not None and sizes is not None:
         contiguous = is_contiguous(sizes, strides)
-        if not contiguous:
+        if tuple(strides) != contiguous_strides(sizes):  # (size-1 dims may carry odd strides torch still checks)
             meta["strides"] = tuple(strides)
     return TensorV(tuple(shape), dtype, contiguous=contiguous, meta=meta or None)
 
@@ -317,8 +317,47 @@ def view(ctx, self, *shape, dtype=None, size=None):
     if size is not None:
         shape = (size,)
     if dtype is not None or (len(shape) == 1 and _is_dtype(shape[0])):
-        raise NotUnderstood("view(dtype) is not modelled")
+        return view_dtype(ctx, x, dtype if dtype is not None else shape[0])
     return reshape_to(ctx, x, sizes_arg(ctx, shape, "view"), "view", True)
+
+
+_ITEMSIZE = {"bool": 1, "uint8": 1, "int8": 1, "int16": 2, "float16": 2, "bfloat16": 2, "int32": 4, "float32": 4,
+             "int64": 8, "float64": 8, "complex64": 8, "complex128": 16}
+
+
+def view_dtype(ctx, x: TensorV, dtype: Value) -> TensorV:
+    """x.view(dtype): the same bytes read as another dtype; the last dim scales with the sizes."""
+    from shapelens.ops.elementwise import dtype_from
+
+    new = dtype_from(dtype)
+    if new is None or x.dtype not in _ITEMSIZE or new not in _ITEMSIZE:
+        raise NotUnderstood("view(dtype) with an unknown dtype")
+    old_sz, new_sz = _ITEMSIZE[x.dtype], _ITEMSIZE[new]  # type: ignore[index]
+    if old_sz == new_sz or x.shape is None:
+        return TensorV(x.shape if old_sz == new_sz else None, new, contiguous=x.contiguous, meta=x.meta if old_sz == new_sz else None)
+    what = f"{x.dtype} as {new} (different element sizes)"
+    if not x.shape:
+        ctx.fail(codes.RESHAPE, f"self.dim() cannot be 0 to view {what}: {ctx.arg_text(0)} is 0-dimensional")
+    st = strides_of(x)
+    if st is None and not x.contiguous:
+        raise NotUnderstood("view(dtype) of a tensor whose strides are not known")
+    if st is not None and st[-1] != 1:
+        ctx.fail(codes.RESHAPE, f"self.stride(-1) must be 1 to view {what}, but got {st[-1]}")
+    last = x.shape[-1]
+    if new_sz > old_sz:
+        k = new_sz // old_sz
+        if st is not None and any(s % k for s in st[:-1]):
+            ctx.fail(codes.RESHAPE, f"self.stride(dim) must be divisible by {k} to view {what}")
+        q = last.exact_div(k)
+        if q is None:
+            if last.value is not None:
+                ctx.fail(codes.RESHAPE, f"self.size(-1) must be divisible by {k} to view {what}, but got self.size(-1) = {last}")
+            raise NotUnderstood("whether the last dim divides is not known")
+        new_last = q
+    else:
+        new_last = last * (old_sz // new_sz)
+    out_st = None if st is None else tuple(s * old_sz // new_sz for s in st[:-1]) + (1,)
+    return laid_out(tuple(x.shape[:-1]) + (new_last,), new, out_st, x.contiguous)
 
 
 @op("torch.Tensor.reshape")
