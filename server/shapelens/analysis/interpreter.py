@@ -1082,6 +1082,8 @@ class Interpreter:
             return UNKNOWN
         if isinstance(obj, ModuleV):
             return module_attr(self, obj, name)
+        if isinstance(obj, TupleV) and obj.field(name) is not None:
+            return obj.field(name)  # type: ignore[return-value]
         if isinstance(obj, (ListV, DictV, TupleV, IntV, Const)):
             return MethodRef(obj, name)
         return UNKNOWN
@@ -1374,7 +1376,13 @@ class Interpreter:
         if isinstance(result, TensorV):
             return one(result)
         if isinstance(result, TupleV) and any(isinstance(i, TensorV) for i in result.items):
-            return TupleV(tuple(one(i) if isinstance(i, TensorV) else (TupleV(tuple(one(j) for j in i.items)) if isinstance(i, TupleV) else i) for i in result.items))
+            items = tuple(
+                one(i) if isinstance(i, TensorV)
+                else TupleV(tuple(one(j) for j in i.items), i.is_size, i.names) if isinstance(i, TupleV)
+                else i
+                for i in result.items
+            )
+            return TupleV(items, result.is_size, result.names)
         return result
 
     # torch functions and layers ---------------------------------------------------------------
