@@ -4,6 +4,7 @@ anonymous axes and axis-length keywords, right and wrong."""
 from hypothesis import given, strategies as st
 
 from tests.ops.harness import check, check_symbolic
+from tests.ops.test_reshape import symbolic_agrees
 
 NAMES = ["a", "b", "c", "d", "e"]
 PRE = "from einops import rearrange, reduce, repeat\n"
@@ -91,3 +92,8 @@ def test_symbolic_einops():
                  "y = reduce(x, 'b c h w -> b c', 'mean')", "y = repeat(x, 'b c h w -> b n c h w', n=3)",
                  "y = rearrange(x, 'b ... -> b (...)')"]:
         check_symbolic(PRE + code, sym, env)
+
+
+@given(einops_case())
+def test_symbolic_einops_agrees_with_torch(case):
+    symbolic_agrees(*case)

@@ -4,6 +4,7 @@ subscripts, implicit outputs, size-1 broadcasting and every kind of mistake."""
 from hypothesis import given, strategies as st
 
 from tests.ops.harness import check, check_symbolic
+from tests.ops.test_reshape import symbolic_agrees
 
 LABELS = "ijkAB"
 
@@ -69,3 +70,8 @@ def test_symbolic_einsum():
     check_symbolic("y = torch.einsum('bhtd,bhsd->bhts', q, k)", sym, env)
     check_symbolic("y = torch.einsum('...td,...sd->...ts', q, k)", sym, env)
     check_symbolic("y = torch.einsum('bhtd->bd', q)", sym, env)
+
+
+@given(einsum_case())
+def test_symbolic_einsum_agrees_with_torch(case):
+    symbolic_agrees(*case)

@@ -7,6 +7,7 @@ from hypothesis import given, strategies as st
 
 from shapelens.analysis.analyze import SNIPPET_PRELUDE
 from tests.ops.harness import _make, check, check_symbolic, run_engine
+from tests.ops.test_reshape import symbolic_agrees
 
 DTYPES = ["float32", "float64", "float16", "int64", "int32", "uint8", "bool"]
 TORCH_NAMES = {"float32": torch.float32, "float64": torch.float64, "float16": torch.float16, "int64": torch.int64,
@@ -159,3 +160,8 @@ ELEMENTWISE = ["t.exp()", "t + 1", "t * t", "t + x2", "t.clone()", "t.double()",
 def test_view_after_elementwise_follows_torchs_layout(layout, expr, target, shape):
     code = f"t = {layout}\nx2 = torch.ones(t.shape[-1])\nt = {expr}\ny = t.view({target})"
     check(code, {"x": (shape, "float32")})
+
+
+@given(st.one_of(binary_case(), ternary_case()))
+def test_symbolic_elementwise_agrees_with_torch(case):
+    symbolic_agrees(*case)

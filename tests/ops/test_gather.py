@@ -4,6 +4,7 @@ take/take_along_dim, and the data-dependent masked_select/nonzero (unknown count
 from hypothesis import given, strategies as st
 
 from tests.ops.harness import check, check_symbolic
+from tests.ops.test_reshape import symbolic_agrees
 from tests.ops.test_index import check_unknown_counts
 
 shapes = st.lists(st.integers(0, 4), min_size=0, max_size=3).map(tuple)
@@ -91,3 +92,8 @@ def test_symbolic_gather():
     check_symbolic("y = x.gather(1, i)", sym, {"B": 3, "T": 5})
     check_symbolic("y = torch.take_along_dim(x, i, 1)", sym, {"B": 3, "T": 5})
     check_symbolic("y = x.index_select(0, i[:, 0])", sym, {"B": 3, "T": 5})
+
+
+@given(st.one_of(gather_case(), index_select_case()))
+def test_symbolic_gather_agrees_with_torch(case):
+    symbolic_agrees(*case)

@@ -8,6 +8,7 @@ import torch
 
 from shapelens.analysis.analyze import SNIPPET_PRELUDE
 from tests.ops.harness import _make, _torch_shapes, check, check_symbolic, run_engine
+from tests.ops.test_reshape import symbolic_agrees
 
 
 def check_unknown_counts(code, inputs, result="y"):
@@ -128,3 +129,8 @@ def test_symbolic_slicing():
     env = {"B": 2, "T": 9, "D": 4}
     for code in ["y = x[:, 1:]", "y = x[:, :-1]", "y = x[:, ::2]", "y = x[..., None, 0]", "y = x[0]", "y = x[:, -1]"]:
         check_symbolic(code, sym, env)
+
+
+@given(getitem_case())
+def test_symbolic_getitem_agrees_with_torch(case):
+    symbolic_agrees(*case)

@@ -3,6 +3,7 @@
 from hypothesis import given, strategies as st
 
 from tests.ops.harness import check, check_symbolic
+from tests.ops.test_reshape import symbolic_agrees
 
 DT = st.sampled_from(["float32", "float32", "float64", "int64"])
 
@@ -55,3 +56,8 @@ def test_symbolic_cat_and_stack():
     check_symbolic("y = torch.stack([a, a], -1)", inputs, env)
     check_symbolic("y = torch.hstack([a, b])", inputs, env)
     check_symbolic("y = torch.column_stack([a, b[:, 0]])", inputs, env)
+
+
+@given(join_case())
+def test_symbolic_joining_agrees_with_torch(case):
+    symbolic_agrees(*case)

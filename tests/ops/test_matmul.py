@@ -4,6 +4,7 @@ mm/bmm/mv/dot/outer/inner/kron/tensordot, the add* fused forms, chain products, 
 from hypothesis import given, strategies as st
 
 from tests.ops.harness import check, check_symbolic
+from tests.ops.test_reshape import symbolic_agrees
 
 DT = st.sampled_from(["float32", "float32", "float32", "float64"])
 
@@ -123,3 +124,8 @@ def test_symbolic_matmul():
     for code in ["y = a @ w", "y = a @ a.transpose(1, 2)", "y = torch.bmm(a, a.mT)", "y = torch.tensordot(a, w, 1)",
                  "y = torch.matmul(a, w[:, 0])", "y = torch.baddbmm(a @ a.mT, a, a.mT)"]:
         check_symbolic(code, sym, env)
+
+
+@given(st.one_of(matmul_case(), product_case(), tensordot_case()))
+def test_symbolic_products_agrees_with_torch(case):
+    symbolic_agrees(*case)

@@ -241,3 +241,50 @@ def test_view_dtype_matches_torch(shape, dtype, to, layout):
     # (storage offsets are not followed: a view to a wider dtype of a slice that starts inside the
     # storage, x[..., 1:], may raise in torch without an engine error, so slices here start at 0)
     check(f"x = {layout}\ny = x.view({to})", {"x": (shape, dtype)})
+
+
+def symbolic_agrees(code, inputs, result="y"):
+    """The same case with every size >= 2 made a symbol: an engine error must be one torch raises
+    on the concrete sizes, and a result the symbols fully determine must equal torch's shape."""
+    from shapelens.analysis.analyze import eval_snippet
+    from shapelens.values import TensorV, TupleV
+    from tests.ops.harness import abstract_inputs, run_torch
+
+    sym, env, n = {}, {}, 0
+    for k, spec in inputs.items():
+        dims = []
+        for d in spec[0]:
+            n += 1
+            if d >= 2:
+                dims.append(f"S{n}")
+                env[f"S{n}"] = d
+            else:
+                dims.append(d)
+        sym[k] = (tuple(dims),) + tuple(spec[1:])
+    res = eval_snippet(code, abstract_inputs(sym))
+    errors = [f for f in res.findings if f.severity == 1]
+
+    def concrete(v):
+        if isinstance(v, TensorV):
+            if v.shape is None:
+                return None
+            vals = tuple(d.subs(env).value for d in v.shape)
+            return None if None in vals else vals
+        if isinstance(v, TupleV):
+            parts = tuple(concrete(i) for i in v.items)
+            return None if None in parts else parts
+        return None
+
+    got = None if errors else concrete(res.value(result))
+    if not errors and got is None:
+        return
+    t = run_torch(code, inputs, result)
+    if errors:
+        assert t.error is not None, f"symbolic run reported {errors[0].message} but torch accepted {inputs}\n{code}"
+    elif t.error is None:
+        assert got == t.shapes, f"symbolic result {got} at {env} vs torch {t.shapes}\n{code}"
+
+
+@given(st.one_of(view_case(), order_case(), expand_case(), layout_chain()))
+def test_symbolic_reshaping_agrees_with_torch(case):
+    symbolic_agrees(*case)

@@ -4,6 +4,7 @@ tuples whose parts have torch's shapes (the last chunk smaller)."""
 from hypothesis import given, strategies as st
 
 from tests.ops.harness import check, check_symbolic
+from tests.ops.test_reshape import symbolic_agrees
 
 shapes = st.lists(st.integers(0, 7), min_size=0, max_size=3).map(tuple)
 
@@ -79,3 +80,8 @@ def test_view_of_a_part_matches_torch(dim, n, how, new_shape):
     """Parts are narrow()s of the input: view() on them succeeds or fails as torch decides."""
     part = {"split": f"x.split({n}, dim={dim})[0]", "chunk": f"x.chunk({n}, dim={dim})[0]", "unbind": f"x.unbind({dim})[0]"}[how]
     check(f"y = {part}.view{new_shape}", {"x": ((2, 4, 6), "float32")})
+
+
+@given(split_case())
+def test_symbolic_splitting_agrees_with_torch(case):
+    symbolic_agrees(*case)

@@ -171,7 +171,7 @@ def binary(ctx, a: Value, b: Value, op: str, inplace: bool = False) -> TensorV:
     if op in ("lshift", "rshift") and (rt == "bool" or isinstance(a, TensorV) and (
             a.dtype == "bool" or (isinstance(b, TensorV) and b.dtype == "bool"))):
         ctx.fail(codes.DTYPE, f"{op}: Expected input tensor to have an integral dtype. Got bool")
-    if op == "pow" and rt == "bool":
+    if op == "pow" and rt == "bool" and isinstance(b, TensorV):  # bool ** number takes a shortcut
         ctx.fail(codes.DTYPE, "pow is not implemented for bool tensors")
     if op == "floordiv" and rt == "bool":
         ctx.fail(codes.DTYPE, "floor_divide is not implemented for bool tensors")
