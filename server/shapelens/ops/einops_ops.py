@@ -192,11 +192,13 @@ def einops_shape(ctx, x: TensorV, pattern: str, kind: str, lengths: dict[str, Va
     return TensorV(tuple(out), x.dtype)
 
 
-def _reduces_something(pattern: str) -> bool:
+def _reduces_something(pattern: str, rank: int | None) -> bool:
     lt, _, rt = pattern.partition("->")
     left, right = parse_side(lt), parse_side(rt)
-    anon = any(isinstance(a, int) for e in left.elems for a in _members(e))
-    return bool(set(left.names) - set(right.names)) or anon or (left.has_ellipsis and not right.has_ellipsis)
+    anon = any(isinstance(a, int) and a != 1 for e in left.elems for a in _members(e))  # a `1` is reshaped away
+    ell_dims = None if rank is None else rank - (len(left.elems) - 1)
+    ell_reduced = left.has_ellipsis and not right.has_ellipsis and ell_dims != 0  # an empty ellipsis reduces nothing
+    return bool(set(left.names) - set(right.names)) or anon or ell_reduced
 
 
 def _run(ctx, kind: str, tensor_: Value, pattern: Value, lengths: dict[str, Value], reduction: Value | None = None) -> TensorV:
@@ -209,7 +211,7 @@ def _run(ctx, kind: str, tensor_: Value, pattern: Value, lengths: dict[str, Valu
         ctx.fail(codes.RESHAPE, f"einops.{kind}('{pattern.value}') on {ctx.arg_text(0)} of shape {fmt(x.shape)}: {e}")
     # einops calls torch's mean only when some axis is reduced; torch's mean rejects integers.
     if kind == "reduce" and isinstance(reduction, Const) and reduction.value == "mean" and x.dtype is not None \
-            and not x.is_float and _reduces_something(pattern.value):
+            and not x.is_float and _reduces_something(pattern.value, x.rank):
         ctx.fail(codes.DTYPE, f"einops.reduce with 'mean' needs a floating point tensor, but {ctx.arg_text(0)} is {x.dtype}")
     return out
 
