@@ -15,7 +15,7 @@ import operator
 from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from shapelens import findings as codes
 from shapelens.analysis import builtins as pybuiltins
@@ -2007,9 +2007,3 @@ def container_children(obj: ObjectV) -> list[tuple[str, Value]] | None:
     if isinstance(layer, ModuleV) and layer.children is not None:
         return layer.children
     return None
-
-
-def iter_call_nodes(tree: ast.AST) -> Iterator[ast.Call]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            yield node
