@@ -112,3 +112,16 @@ def test_glu_halves_the_dim():
 
 def test_prelu_channel_mismatch_message():
     check("y = nn.PReLU(8)(x)", {"x": ((2, 6, 5), "float32")}, code_expected="SL102")
+
+
+def test_float_valued_activations_of_integers_are_float_like_torch():
+    import torch
+
+    from shapelens.analysis.analyze import eval_snippet
+    from tests.ops.harness import abstract_inputs
+
+    for fn in ("torch.sigmoid(x)", "torch.tanh(x)", "x.sigmoid()", "F.relu(x)", "torch.relu(x)"):
+        got = eval_snippet(f"y = {fn}", abstract_inputs({"x": ((3,), "int64")})).value("y").dtype
+        ns = {"torch": torch, "F": torch.nn.functional, "x": torch.ones(3, dtype=torch.int64)}
+        want = str(eval(fn, ns).dtype).replace("torch.", "")
+        assert got == want, (fn, got, want)

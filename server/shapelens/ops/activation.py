@@ -342,12 +342,22 @@ def _same_shape(ctx, input, *args, **kwargs):
 
 
 op(*[f"torch.nn.functional.{n}" for n in [
-    "relu", "relu_", "relu6", "selu", "selu_", "silu", "mish", "hardswish", "hardsigmoid", "sigmoid", "tanh",
+    "relu", "relu_", "relu6", "selu", "selu_", "silu", "mish", "hardswish", "hardsigmoid",
     "softsign", "tanhshrink", "logsigmoid", "elu", "elu_", "leaky_relu", "leaky_relu_", "hardshrink", "softplus",
     "threshold", "threshold_", "hardtanh", "hardtanh_"]]
-   + [f"torch.{n}" for n in ["relu", "relu_", "sigmoid", "sigmoid_", "tanh", "tanh_", "selu", "selu_", "threshold",
+   + [f"torch.{n}" for n in ["relu", "relu_", "sigmoid_", "tanh_", "selu", "selu_", "threshold",
                              "threshold_", "hardshrink"]]
-   + [f"torch.Tensor.{n}" for n in ["relu", "relu_", "sigmoid", "sigmoid_", "tanh", "tanh_", "hardshrink"]])(_same_shape)
+   + [f"torch.Tensor.{n}" for n in ["relu", "relu_", "sigmoid_", "tanh_", "hardshrink"]])(_same_shape)
+
+
+def _float_result(ctx, input, *args, **kwargs):
+    """sigmoid and tanh compute in floating point: integer inputs give float32."""
+    x = tensor(input)
+    return same(x, dtype="float32" if x.is_integer else None)
+
+
+op("torch.nn.functional.sigmoid", "torch.nn.functional.tanh", "torch.sigmoid", "torch.tanh",
+   "torch.Tensor.sigmoid", "torch.Tensor.tanh")(_float_result)
 
 
 @op("torch.nn.functional.gelu")

@@ -161,6 +161,10 @@ class MultiheadAttention(Layer):
 
     def forward(self, ctx, m: ModuleV, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
+        # nn.MultiheadAttention canonicalises both masks before the functional form may drop one.
+        for mask, what in ((key_padding_mask, "key_padding_mask"), (attn_mask, "attn_mask")):
+            if isinstance(mask, TensorV):
+                mask_dtype(ctx, mask, what)
         return mha(ctx, self.spec(m), query, key, value, key_padding_mask, need_weights, attn_mask,
                    average_attn_weights, is_causal)
 
