@@ -129,3 +129,8 @@ def test_symbolic_matmul():
 @given(st.one_of(matmul_case(), product_case(), tensordot_case()))
 def test_symbolic_products_agrees_with_torch(case):
     symbolic_agrees(*case)
+
+
+def test_vecdot_of_two_vectors_does_not_broadcast():
+    for a, b in [((1,), (2,)), ((3,), (3,)), ((2, 1), (1,)), ((1, 3), (2, 3)), ((1,), (3, 1))]:
+        check("y = torch.linalg.vecdot(a, b)", {"a": (a, "float32"), "b": (b, "float32")})

@@ -78,7 +78,8 @@ def bag(ctx, x: TensorV, offsets: Value | None, psw: Value | None, dim: Dim | No
     mode_s = const_value(mode, "mean") if mode is not None else "mean"
     if isinstance(mode_s, str) and mode_s not in ("sum", "mean", "max"):
         ctx.fail(codes.INVALID_ARG, f"{label}: mode has to be one of sum, mean or max, got {mode_s!r}")
-    index_dtype(ctx, x, label)
+    if x.is_float:
+        index_dtype(ctx, x, label)
     off = maybe_tensor(offsets)
     w = maybe_tensor(psw)
     if w is not None and isinstance(mode_s, str) and mode_s != "sum":
@@ -89,6 +90,9 @@ def bag(ctx, x: TensorV, offsets: Value | None, psw: Value | None, dim: Dim | No
     if r not in (1, 2):
         ctx.fail(codes.RANK, f"{label}: input has to be 1D or 2D Tensor, but {ctx.arg_text(0)} has shape {fmt(x.shape)}")
     has_off = off is not None or (offsets is not None and offsets is not NONE)
+    if not (r == 1 and has_off):
+        # With offsets, 1-D indices of any integer dtype are converted on CPU; 2-D ones must be Long/Int.
+        index_dtype(ctx, x, label)
     if r == 2:
         if has_off:
             ctx.fail(codes.ARGUMENTS, f"{label}: if input is 2D, then offsets has to be None, as input is treated is a"

@@ -329,6 +329,10 @@ def vecdot(ctx, x, y, *, dim=-1, out=None):
     if a.shape is None or b.shape is None:
         return TensorV(None, a.dtype)
     dtype = _same_dtype(ctx, a, b, "linalg.vecdot")
+    if len(a.shape) == 1 and len(b.shape) == 1:
+        # Two vectors go through vdot, which does not broadcast.
+        ctx.require_eq(b.shape[0], a.shape[0], codes.MATMUL, lambda: (
+            f"inconsistent tensor size: linalg.vecdot of {fmt(a.shape)} and {fmt(b.shape)} needs vectors of the same length"))
     shape = broadcast_shapes(ctx, a.shape, b.shape, f"linalg.vecdot of {fmt(a.shape)} and {fmt(b.shape)}")
     d = norm_dim(ctx, dim, len(shape))
     return TensorV(tuple(s for i, s in enumerate(shape) if i != d), dtype)

@@ -100,7 +100,9 @@ def pad_shape(ctx, x: TensorV, pad: list[Dim], mode: str, value, label: str) -> 
                     out[axis] = ctx.unknown_dim("negative circular padding of a symbolic size")
                     continue
         out[axis] = size
-    if mode == "circular":
+    # With an empty result torch's wrap-around copies move nothing; the step-by-step check
+    # below could only refuse what torch accepts, so it is not made.
+    if mode == "circular" and not any(eq(d, 0) is True for d in out):
         for i in range(k):
             axis = r - 1 - i
             n, left, right = shape[axis], pad[2 * i].value, pad[2 * i + 1].value
