@@ -12,7 +12,6 @@ from shapelens import __version__
 from shapelens.analysis.analyze import FileAnalysis, analyze, default_project
 from shapelens.cli import iter_python_files
 from shapelens.config import ProjectConfig, find_pyproject, load_config
-from shapelens.dims import fmt_shape
 from shapelens.findings import Severity, all_codes
 from shapelens.render import join_for_display, model_table
 

@@ -10,7 +10,6 @@ Exit codes of --check: 0 no error findings, 1 error findings, 2 usage or interna
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Iterable

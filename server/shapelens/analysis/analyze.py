@@ -11,13 +11,13 @@ import ast
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from shapelens import findings as codes
 from shapelens.analysis.entries import InputSpec, forward_specs, make_tensor
 from shapelens.analysis.interpreter import BudgetExhausted, Frame, Interpreter
 from shapelens.analysis.project import Project
-from shapelens.analysis.recorder import CallFact, Constraint, ModelRun, Recorder
+from shapelens.analysis.recorder import CallFact, Constraint, Recorder
 from shapelens.analysis.source import ParsedFile, parse_source
 from shapelens.dims import Dim, eq, example_solution, fmt_shape
 from shapelens.findings import Finding, Severity, suppressed_codes

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import ast
 import math
-from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from shapelens.dims import Dim, eq, floordiv, prod
+from shapelens.dims import Dim, floordiv, prod
 from shapelens.values import (
     FALSE,
     MISSING,

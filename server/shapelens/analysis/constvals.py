@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from shapelens.dims import Dim
-from shapelens.values import MISSING, UNKNOWN, Const, IntV, ListV, TensorV, TupleV, Value, as_const, const_of
+from shapelens.values import MISSING, UNKNOWN, IntV, ListV, TensorV, TupleV, Value, as_const, const_of
 
 MAX_ELEMENTS = 4096
 FLOAT = ("float32", "float16", "bfloat16", "float64")

@@ -54,11 +54,9 @@ from shapelens.values import (
     TupleV,
     UnknownV,
     Value,
-    as_bool,
     as_const,
     as_dim,
     as_int,
-    as_seq,
     const_of,
     is_module_value,
     size_value,
@@ -1191,7 +1189,7 @@ class Interpreter:
                 v = bound.get(a.arg)
                 if isinstance(v, TensorV):
                     self.rec.assign(fn.path, fn.node.lineno, a.arg, v)
-            flow = self.exec_block(fn.node.body, callee)
+            self.exec_block(fn.node.body, callee)
             if not callee.returns:
                 return NONE
             result = callee.returns[0]

@@ -6,7 +6,7 @@ The worker must build a user's model without running the user's script code (tra
 - imports (also inside ``try:`` blocks, with their ``except ImportError`` fallbacks),
 - class and function definitions (decorators and bases as written; class bodies whole),
 - module-level assignments and annotated assignments of *constant expressions*
-  (see :func:`is_constant_expr`), ``__all__`` included,
+  (see ``_Filter.is_const``), ``__all__`` included,
 - ``if TYPE_CHECKING:`` blocks (imports only) and ``if`` blocks whose test is itself a constant
   expression (e.g. ``sys.version_info >= (3, 8)``; bodies filtered the same way; never
   ``if __name__ == "__main__":``)
@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 import re
 
-__all__ = ["LoadError", "safe_module_source", "is_constant_expr"]
+__all__ = ["LoadError", "safe_module_source"]
 
 
 class LoadError(Exception):

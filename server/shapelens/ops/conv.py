@@ -132,7 +132,36 @@ def mode_pad_check(ctx, mode: str, size: Dim, left: Dim, right: Dim, label: str,
                          f"{axis} {size} (input shape {fmt(shape)})")
 
 
-class _ConvNd(Layer):
+class ConvLayer(Layer):
+    """What convolutions and transposed convolutions share: parameters (their weights differ
+    only in which channel count comes first), description and input template."""
+
+    n = 2
+
+    def weight_channels(self, cin: Dim, cout: Dim, g: Dim) -> tuple[Dim, Dim]:
+        return (cout, cin // g)
+
+    def params(self, m: ModuleV):
+        cin, cout, g = param_dim(m, "in_channels"), arg_dim(m, "out_channels"), arg_dim(m, "groups")
+        k = int_tuple(arg_value(m, "kernel_size"), self.n)
+        if cin is None or cout is None or g is None or k is None or any(x is None for x in k) or g.value is None:
+            return None
+        out = {"weight": self.weight_channels(cin, cout, g) + tuple(k)}
+        if arg_const(m, "bias", True):
+            out["bias"] = (cout,)
+        return out
+
+    def describe(self, m: ModuleV) -> str:
+        k = as_const(arg_value(m, "kernel_size"))
+        return f"{m.short}({shown(param_dim(m, 'in_channels'))} → {shown(arg_dim(m, 'out_channels'))}, kernel {k})"
+
+    def input_template(self, m: ModuleV):
+        cin = param_dim(m, "in_channels")
+        spatial = ["L"] if self.n == 1 else (["H", "W"] if self.n == 2 else ["D", "H", "W"])
+        return ["B", cin if cin is not None else "C"] + spatial
+
+
+class _ConvNd(ConvLayer):
     n = 2
     lazy = False
 
@@ -225,24 +254,6 @@ class _ConvNd(Layer):
             ctx.fail(codes.INVALID_ARG, f"{m.label()}: out_channels={cout} is not divisible by groups={g}")
         return conv_output_shape(ctx, x, self.n, cout, k, s, p, d, m.label(), same, right)
 
-    def params(self, m: ModuleV):
-        cin, cout, g = param_dim(m, "in_channels"), arg_dim(m, "out_channels"), arg_dim(m, "groups")
-        k = int_tuple(arg_value(m, "kernel_size"), self.n)
-        if cin is None or cout is None or g is None or k is None or any(x is None for x in k) or g.value is None:
-            return None
-        out = {"weight": (cout, cin // g) + tuple(k)}
-        if arg_const(m, "bias", True):
-            out["bias"] = (cout,)
-        return out
-
-    def describe(self, m: ModuleV) -> str:
-        k = as_const(arg_value(m, "kernel_size"))
-        return f"{m.short}({shown(param_dim(m, 'in_channels'))} → {shown(arg_dim(m, 'out_channels'))}, kernel {k})"
-
-    def input_template(self, m: ModuleV):
-        cin = param_dim(m, "in_channels")
-        spatial = ["L"] if self.n == 1 else (["H", "W"] if self.n == 2 else ["D", "H", "W"])
-        return ["B", cin if cin is not None else "C"] + spatial
 
 
 @layer("torch.nn.Conv1d")

@@ -7,9 +7,9 @@ from __future__ import annotations
 from shapelens import findings as codes
 from shapelens.dims import Dim, eq, le, lt
 from shapelens.ops.common import arg_const, arg_dim, arg_value, fmt, tensor
-from shapelens.ops.conv import _tuple, check_bias, check_float_input, check_groups, check_positive, check_rank, infer, param_dim, shown
-from shapelens.ops.registry import Layer, NotUnderstood, layer, op
-from shapelens.values import ModuleV, TensorV, as_const, as_dim, as_seq, int_tuple
+from shapelens.ops.conv import ConvLayer, _tuple, check_bias, check_float_input, check_groups, check_positive, check_rank, infer, param_dim
+from shapelens.ops.registry import NotUnderstood, layer, op
+from shapelens.values import ModuleV, TensorV, as_const, as_dim, as_seq
 
 
 def transpose_out(size: Dim, k: Dim, s: Dim, p: Dim, d: Dim, op_: Dim) -> Dim:
@@ -60,7 +60,7 @@ def output_padding_for(ctx, x: TensorV, n: int, output_size, k, s, p, d, label: 
     return [sizes[i] - mins[i] for i in range(n)]
 
 
-class _ConvTransposeNd(Layer):
+class _ConvTransposeNd(ConvLayer):
     n = 2
     lazy = False
 
@@ -122,24 +122,8 @@ class _ConvTransposeNd(Layer):
                                         f" elements does not fit the {real} output channels")
         return real
 
-    def params(self, m: ModuleV):
-        cin, cout, g = param_dim(m, "in_channels"), arg_dim(m, "out_channels"), arg_dim(m, "groups")
-        k = int_tuple(arg_value(m, "kernel_size"), self.n)
-        if cin is None or cout is None or g is None or k is None or any(x is None for x in k) or g.value is None:
-            return None
-        out = {"weight": (cin, cout // g) + tuple(k)}
-        if arg_const(m, "bias", True):
-            out["bias"] = (cout,)
-        return out
-
-    def describe(self, m: ModuleV) -> str:
-        k = as_const(arg_value(m, "kernel_size"))
-        return f"{m.short}({shown(param_dim(m, 'in_channels'))} → {shown(arg_dim(m, 'out_channels'))}, kernel {k})"
-
-    def input_template(self, m: ModuleV):
-        cin = param_dim(m, "in_channels")
-        spatial = ["L"] if self.n == 1 else (["H", "W"] if self.n == 2 else ["D", "H", "W"])
-        return ["B", cin if cin is not None else "C"] + spatial
+    def weight_channels(self, cin: Dim, cout: Dim, g: Dim) -> tuple[Dim, Dim]:
+        return (cin, cout // g)
 
 
 @layer("torch.nn.ConvTranspose1d")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from shapelens import findings as codes
-from shapelens.dims import Dim, floordiv, le, lt
+from shapelens.dims import Dim, floordiv, lt
 from shapelens.ops.common import dims_or_unknown, tensor
 from shapelens.ops.elementwise import dtype_from
 from shapelens.ops.registry import NotUnderstood, op

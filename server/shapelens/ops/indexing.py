@@ -13,7 +13,7 @@ from shapelens.ops.common import broadcast_shapes, fmt, tensor
 from shapelens.ops.reshape import laid_out, strides_of
 from shapelens.ops.registry import NotUnderstood, op
 from shapelens.values import (
-    Const, IntV, ListV, SliceV, TensorV, TupleV, UnknownV, Value, as_const, as_dim, as_int,
+    Const, IntV, ListV, SliceV, TensorV, TupleV, Value, as_const, as_dim, as_int,
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shapelens import findings as codes
 from shapelens.dims import Dim, eq
-from shapelens.ops.common import arg_const, broadcast_shapes, const_value, fmt, maybe_tensor, numel, tensor
+from shapelens.ops.common import broadcast_shapes, const_value, fmt, maybe_tensor, numel, tensor
 from shapelens.ops.registry import Layer, NotUnderstood, layer, op
 from shapelens.values import ModuleV, Shape, TensorV, Value, as_float, as_int
 

@@ -12,7 +12,7 @@ from shapelens import findings as codes
 from shapelens.dims import Dim, eq, le, lt, prod
 from shapelens.ops.common import fmt, norm_dim, size_from_args, tensor
 from shapelens.ops.registry import NotUnderstood, op
-from shapelens.values import Const, IntV, TensorV, TupleV, Value, as_const, as_dim, as_int, as_seq, size_value
+from shapelens.values import Const, IntV, TensorV, TupleV, Value, as_dim, as_int, as_seq, size_value
 
 # ---------------------------------------------------------------------------------------------
 # strides

@@ -10,7 +10,7 @@ from shapelens.dims import Dim, dsum, eq
 from shapelens.ops.common import fmt, norm_dim, tensor
 from shapelens.ops.registry import NotUnderstood, op
 from shapelens.ops.reshape import laid_out, strides_of
-from shapelens.values import IntV, TensorV, TupleV, Value, as_dim, as_int, as_seq
+from shapelens.values import TensorV, TupleV, Value, as_dim, as_int, as_seq
 
 
 def _parts(x: TensorV, d: int, sizes: list[Dim]) -> TupleV:
