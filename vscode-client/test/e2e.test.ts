@@ -256,7 +256,10 @@ test('e2e: starts <python> -m shapelens, sends settings, tracks status, shows th
   const h = await startExtension(true);
   const { out, shown, opened, logLines, statusItem, commands, window, waitFor } = h;
   try {
-    await waitFor('the status bar to say ready', () => statusItem.text === '$(check) ShapeLens' && fs.existsSync(out));
+    // The stand-in server writes what it pulled with workspace/configuration after it reports
+    // ready, so wait for that file too.
+    await waitFor('the status bar to say ready', () =>
+      statusItem.text === '$(check) ShapeLens' && fs.existsSync(out) && fs.existsSync(out + '.config'));
     assert.deepEqual(shown, []);
 
     const init = JSON.parse(fs.readFileSync(out, 'utf8'));
