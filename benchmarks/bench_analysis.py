@@ -160,7 +160,7 @@ def main(argv: list[str]) -> int:
         runs = [server_first_diagnostics(os.path.abspath(target)) for _ in range(3)]
         print(f"server: start → initialize answered {statistics.median(r[0] for r in runs) * 1e3:.0f} ms, "
               f"start → first diagnostics {statistics.median(r[1] for r in runs) * 1e3:.0f} ms "
-              f"(includes the {300} ms default debounce only if the server debounces didOpen) on {os.path.relpath(target, ROOT)}")
+              f"(didOpen is analysed at once, without the edit debounce) on {os.path.relpath(target, ROOT)}")
     return 0
 
 
