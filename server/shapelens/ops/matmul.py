@@ -232,40 +232,32 @@ def _add_to(ctx, inp: TensorV, shape: tuple, label: str) -> None:
         ctx.fail(codes.BROADCAST, f"{label}: the added tensor {fmt(inp.shape)} does not broadcast to the product's shape {fmt(shape)}")
 
 
+def _plus_product(ctx, t: TensorV, p: TensorV, label: str) -> TensorV:
+    """`input + product` of the fused add-product ops: input must broadcast to the product."""
+    if p.shape is not None:
+        _add_to(ctx, t, p.shape, label)
+    return TensorV(p.shape, p.dtype)
+
+
 @op("torch.addmm", "torch.Tensor.addmm")
 def addmm(ctx, input, mat1, mat2, *, beta=1, alpha=1, out=None):
-    t = tensor(input)
-    p = mm(ctx, mat1, mat2)
-    if p.shape is not None:
-        _add_to(ctx, t, p.shape, "addmm")
-    return TensorV(p.shape, p.dtype)
+    return _plus_product(ctx, tensor(input), mm(ctx, mat1, mat2), "addmm")
 
 
 @op("torch.addmv", "torch.Tensor.addmv")
 def addmv(ctx, input, mat, vec, *, beta=1, alpha=1, out=None):
-    t = tensor(input)
-    p = mv(ctx, mat, vec)
-    if p.shape is not None:
-        _add_to(ctx, t, p.shape, "addmv")
-    return TensorV(p.shape, p.dtype)
+    return _plus_product(ctx, tensor(input), mv(ctx, mat, vec), "addmv")
 
 
 @op("torch.addr", "torch.Tensor.addr")
 def addr(ctx, input, vec1, vec2, *, beta=1, alpha=1, out=None):
-    t = tensor(input)
-    p = outer(ctx, vec1, vec2)
-    if p.shape is not None:
-        _add_to(ctx, t, p.shape, "addr")
-    return TensorV(p.shape, p.dtype)
+    return _plus_product(ctx, tensor(input), outer(ctx, vec1, vec2), "addr")
 
 
 @op("torch.baddbmm", "torch.Tensor.baddbmm")
 def baddbmm(ctx, input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    t = tensor(input)
     p = bmm_shape(ctx, tensor(batch1, "batch1"), tensor(batch2, "batch2"), "baddbmm")
-    if p.shape is not None:
-        _add_to(ctx, t, p.shape, "baddbmm")
-    return TensorV(p.shape, p.dtype)
+    return _plus_product(ctx, tensor(input), p, "baddbmm")
 
 
 @op("torch.addbmm", "torch.Tensor.addbmm")
