@@ -150,66 +150,15 @@ def load_torchvision() -> None:
     sys.modules["torchvision.ops"].stochastic_depth = sd.stochastic_depth
 
 
-def binding_lines(path: str) -> tuple[dict[int, int], dict[int, set[str]], dict[int, int]]:
-    """For a file: line → start line of the innermost statement holding it; statement start →
-    names it binds (Name targets, tuple unpacking, for targets); first line of a function
-    (decorators included) → its `def` line."""
-    tree = ast.parse(open(path, encoding="utf-8").read())
-    owner: dict[int, int] = {}
-    binds: dict[int, set[str]] = {}
-    defs: dict[int, int] = {}
-
-    def names(t: ast.expr) -> set[str]:
-        if isinstance(t, ast.Name):
-            return {t.id}
-        if isinstance(t, (ast.Tuple, ast.List)):
-            return set().union(*(names(e) for e in t.elts)) if t.elts else set()
-        if isinstance(t, ast.Starred):
-            return names(t.value)
-        return set()
-
-    def visit(stmts: list[ast.stmt]) -> None:
-        for s in stmts:
-            end = s.end_lineno or s.lineno
-            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                first = min([d.lineno for d in s.decorator_list] + [s.lineno])
-                defs[first] = s.lineno
-            header_end = end
-            body = [b for f in ("body", "orelse", "finalbody", "handlers") for b in getattr(s, f, []) or []]
-            if body and isinstance(body[0], ast.stmt):
-                header_end = min(b.lineno for b in body) - 1
-            for ln in range(s.lineno, header_end + 1):
-                owner[ln] = s.lineno
-            targets: set[str] = set()
-            if isinstance(s, ast.Assign):
-                for t in s.targets:
-                    targets |= names(t)
-            elif isinstance(s, (ast.AnnAssign, ast.AugAssign)):
-                targets |= names(s.target)
-            elif isinstance(s, (ast.For, ast.AsyncFor)):
-                targets |= names(s.target)
-            elif isinstance(s, (ast.With, ast.AsyncWith)):
-                for it in s.items:
-                    if it.optional_vars is not None:
-                        targets |= names(it.optional_vars)
-            if targets:
-                binds[s.lineno] = targets
-            for f in ("body", "orelse", "finalbody"):
-                sub = getattr(s, f, None)
-                if sub:
-                    visit(sub)
-            for h in getattr(s, "handlers", []) or []:
-                visit(h.body)
-
-    visit(tree.body)
-    return owner, binds, defs
-
-
 Truth = dict[tuple[str, int, str], set[tuple[int, ...]]]
 
 
 def trace_model(file: str, call: str, shape: list[int]) -> Truth:
     import torch
+
+    # The same tracer the whole-model tests use as their ground truth.
+    sys.path[:0] = [REPO, os.path.join(REPO, "server")]
+    from tests.analysis.tracing import binding_lines, statement_tracer
 
     load_torchvision()
     modname = "torchvision.models." + os.path.splitext(file)[0].replace("/", ".")
@@ -226,46 +175,14 @@ def trace_model(file: str, call: str, shape: list[int]) -> Truth:
 
     def file_info(path: str):
         if path not in info:
-            info[path] = binding_lines(path) if path.startswith(TV_PKG) and os.path.isfile(path) else None
+            info[path] = binding_lines(open(path, encoding="utf-8").read()) if path.startswith(TV_PKG) and os.path.isfile(path) else None
         return info[path]
 
     def record(path: str, line: int, name: str, v) -> None:
         if isinstance(v, torch.Tensor):
             truth.setdefault((os.path.relpath(path, TV_ROOT), line, name), set()).add(tuple(v.shape))
 
-    def tracer(frame, event, arg):
-        path = frame.f_code.co_filename
-        fi = file_info(path)
-        if fi is None or frame.f_code.co_name.startswith("<"):
-            return None
-        owner, binds, defs = fi
-        code = frame.f_code
-        def_line = defs.get(code.co_firstlineno, code.co_firstlineno)
-        n_args = code.co_argcount + code.co_kwonlyargcount
-        for a in code.co_varnames[:n_args]:
-            record(path, def_line, a, frame.f_locals.get(a))
-        pending = [None]
-
-        def flush() -> None:
-            stmt = pending[0]
-            if stmt is not None and stmt in binds:
-                loc = frame.f_locals
-                for n in binds[stmt]:
-                    if n in loc:
-                        record(path, stmt, n, loc[n])
-
-        def local(frame_, event_, arg_):
-            if event_ == "line":
-                stmt = owner.get(frame_.f_lineno)
-                if stmt != pending[0]:
-                    flush()
-                    pending[0] = stmt
-            elif event_ in ("return", "exception"):
-                flush()
-                pending[0] = None
-            return local
-
-        return local
+    tracer = statement_tracer(file_info, record, module_frames=False)
 
     sys.settrace(tracer)
     try:

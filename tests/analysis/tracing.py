@@ -79,30 +79,20 @@ def binding_lines(source: str) -> tuple[dict[int, int], dict[int, set[str]], dic
     return owner, binds, defs
 
 
-def trace_run(root: str, main: str) -> dict[Key, set[tuple[int, ...]]]:
-    """Run `main` (a path under `root`) as __main__, recording tensor bindings in files under root."""
-    info: dict[str, tuple | None] = {}
-    truth: dict[Key, set[tuple[int, ...]]] = {}
-    root = os.path.abspath(root)
-
-    def file_info(path: str):
-        if path not in info:
-            ok = os.path.abspath(path).startswith(root + os.sep) and os.path.isfile(path)
-            info[path] = binding_lines(open(path, encoding="utf-8").read()) if ok else None
-        return info[path]
-
-    def record(path: str, line: int, name: str, v) -> None:
-        if isinstance(v, torch.Tensor):
-            truth.setdefault((os.path.relpath(path, root), line, name), set()).add(tuple(v.shape))
+def statement_tracer(file_info, record, module_frames: bool = True):
+    """A `sys.settrace` hook recording, for frames of files `file_info(path)` describes (with
+    `binding_lines`), each name a statement binds (on the statement's first line) and each
+    function's arguments (on its `def` line): `record(path, line, name, value)`."""
 
     def tracer(frame, event, arg):
         path = frame.f_code.co_filename
         fi = file_info(path)
-        if fi is None or (frame.f_code.co_name.startswith("<") and frame.f_code.co_name != "<module>"):
+        code = frame.f_code
+        is_module = code.co_name == "<module>"
+        if fi is None or (code.co_name.startswith("<") and not (module_frames and is_module)):
             return None
         owner, binds, defs = fi
-        code = frame.f_code
-        if code.co_name != "<module>":
+        if not is_module:
             def_line = defs.get(code.co_firstlineno, code.co_firstlineno)
             for a in code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]:
                 record(path, def_line, a, frame.f_locals.get(a))
@@ -128,6 +118,27 @@ def trace_run(root: str, main: str) -> dict[Key, set[tuple[int, ...]]]:
             return local
 
         return local
+
+    return tracer
+
+
+def trace_run(root: str, main: str) -> dict[Key, set[tuple[int, ...]]]:
+    """Run `main` (a path under `root`) as __main__, recording tensor bindings in files under root."""
+    info: dict[str, tuple | None] = {}
+    truth: dict[Key, set[tuple[int, ...]]] = {}
+    root = os.path.abspath(root)
+
+    def file_info(path: str):
+        if path not in info:
+            ok = os.path.abspath(path).startswith(root + os.sep) and os.path.isfile(path)
+            info[path] = binding_lines(open(path, encoding="utf-8").read()) if ok else None
+        return info[path]
+
+    def record(path: str, line: int, name: str, v) -> None:
+        if isinstance(v, torch.Tensor):
+            truth.setdefault((os.path.relpath(path, root), line, name), set()).add(tuple(v.shape))
+
+    tracer = statement_tracer(file_info, record)
 
     before = set(sys.modules)
     sys.path.insert(0, root)
